@@ -1,0 +1,106 @@
+"""Argument validation shared by the public functions of firesets (raise early, name the argument)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "as_rng",
+    "check_positive_int",
+    "check_finite_real",
+    "check_matrix",
+    "check_vector",
+    "check_unit_rows",
+]
+
+
+def as_rng(rng) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from an int seed, a Generator, or ``None`` (seed 0).
+
+    ``None`` maps to seed 0 rather than to fresh entropy: every draw in firesets is reproducible.
+    """
+    if rng is None:
+        return np.random.default_rng(0)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng: expected a non-negative integer seed, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng: expected an int seed or numpy.random.Generator, got {type(rng).__name__}")
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as int, or raise if it is not an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
+    return value
+
+
+def check_finite_real(value, name: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
+    """Return ``value`` as float, or raise if it is not a finite real number within the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name}: expected a finite real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name}: expected a finite real number, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name}: expected a value {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name}: expected a value {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def check_matrix(A, name: str, *, rows=None, cols=None, dtype=np.float64) -> np.ndarray:
+    """Return ``A`` as a C-contiguous 2-D finite array of ``dtype``; raise on wrong shape or non-finite entries."""
+    try:
+        arr = np.asarray(A)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name}: expected a 2-D array, got {type(A).__name__}") from exc
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array, got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name}: expected {rows} rows, got shape {arr.shape}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name}: expected {cols} columns, got shape {arr.shape}")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"{name}: expected a non-empty array, got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite entries (no NaN or inf)")
+    return arr
+
+
+def check_vector(v, name: str, *, length=None, dtype=np.float64) -> np.ndarray:
+    """Return ``v`` as a 1-D finite array of ``dtype``; raise on wrong length or non-finite entries."""
+    arr = np.asarray(v)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array, got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if length is not None and arr.shape[0] != length:
+        raise ValueError(f"{name}: expected length {length}, got {arr.shape[0]}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite entries (no NaN or inf)")
+    return arr
+
+
+def check_unit_rows(X: np.ndarray, name: str, atol: float = 1e-8) -> np.ndarray:
+    """Raise unless every row of the 2-D array ``X`` has Euclidean norm 1 within ``atol``."""
+    norms = np.linalg.norm(X, axis=1)
+    bad = np.flatnonzero(np.abs(norms - 1.0) > atol)
+    if bad.size:
+        raise ValueError(
+            f"{name}: expected unit-norm rows, row {int(bad[0])} has norm {float(norms[bad[0]]):.6g}"
+        )
+    return X

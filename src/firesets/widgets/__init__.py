@@ -1,0 +1,1 @@
+"""ipywidgets panels for the chapters, one submodule per chapter (only notebooks import these)."""
