@@ -1,0 +1,158 @@
+"""Tests of firesets.maxtree against brute force (sorting all leaves) and a recursive depth-first FIND."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from firesets.maxtree import MaxTreeArray, padded_size, tree_bytes
+
+
+def _dfs_visits(leaves_row, tau):
+    """Nodes read by a recursive FIND (root, then both children of every internal node > tau) on the padded tree."""
+    M = padded_size(len(leaves_row))
+    vals = np.full(M, -np.inf)
+    vals[: len(leaves_row)] = leaves_row
+
+    def node_max(lo, hi):  # value of the node covering leaves [lo, hi)
+        return max(vals[lo:hi])
+
+    def find(lo, hi):
+        if hi - lo == 1:
+            return 0
+        mid = (lo + hi) // 2
+        reads = 2
+        if node_max(lo, mid) > tau:
+            reads += find(lo, mid)
+        if node_max(mid, hi) > tau:
+            reads += find(mid, hi)
+        return reads
+
+    return 1 + (find(0, M) if node_max(0, M) > tau else 0)
+
+
+def _brute(values, tau, layout):
+    r, c = np.nonzero(values > tau)
+    if layout == "col":
+        order = np.lexsort((r, c))
+        r, c = r[order], c[order]
+    return r, c
+
+
+@pytest.mark.parametrize("k,M", [(1, 1), (2, 2), (3, 4), (4, 4), (5, 8), (1000, 1024), (1025, 2048)])
+def test_padded_size(k, M):
+    assert padded_size(k) == M
+    assert tree_bytes(3, k) == 8 * 3 * 2 * M
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_rows=st.integers(1, 6),
+    n_leaves=st.integers(1, 40),
+    layout=st.sampled_from(["row", "col"]),
+    data=st.data(),
+)
+def test_random_sequences_against_brute_force(n_rows, n_leaves, layout, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    t = MaxTreeArray(n_rows, n_leaves, layout=layout)
+    V = rng.integers(-4, 5, (n_rows, n_leaves)).astype(float)  # small integers: many ties
+    t.leaves[:] = V
+    t.rebuild()
+    assert t.check_invariant()
+    for _ in range(data.draw(st.integers(1, 12))):
+        op = data.draw(st.sampled_from(["cols", "rows", "query", "query_row"]))
+        if op == "cols":
+            cols = np.unique(rng.integers(0, n_leaves, rng.integers(1, n_leaves + 1)))
+            vals = rng.integers(-4, 5, (n_rows, cols.size)).astype(float)
+            written = t.set_columns(cols, vals)
+            V[:, cols] = vals
+            M = padded_size(n_leaves)
+            union = {(M + int(c)) >> k for c in cols for k in range(M.bit_length())}
+            assert written == len(union)
+        elif op == "rows":
+            rows = np.unique(rng.integers(0, n_rows, rng.integers(1, n_rows + 1)))
+            vals = rng.integers(-4, 5, (rows.size, n_leaves)).astype(float)
+            written = t.set_rows(rows, vals)
+            V[rows] = vals
+            assert written == n_leaves + padded_size(n_leaves) - 1
+        else:
+            # thresholds at leaf values (ties), between them, above the max and below the min
+            tau = float(data.draw(st.sampled_from([-5.0, -0.5, 0.0, 1.0, 2.5, 4.0, 9.0])))
+            if op == "query":
+                r, c, visited = t.report_above(tau)
+                er, ec = _brute(V, tau, layout)
+                assert visited == sum(_dfs_visits(V[i], tau) for i in range(n_rows))
+            else:
+                i = int(rng.integers(n_rows))
+                r, c, visited = t.report_above(tau, row=i)
+                ec = np.flatnonzero(V[i] > tau)
+                er = np.full(ec.size, i)
+                assert visited == _dfs_visits(V[i], tau)
+                assert t.visited_mask(i, tau).sum() == visited
+            assert np.array_equal(r, er) and np.array_equal(c, ec)
+        assert np.array_equal(t.leaves, V)
+        assert t.check_invariant()
+
+
+@pytest.mark.parametrize("layout", ["row", "col"])
+def test_dense_and_sparse_frontiers_agree(layout):
+    # the same query with the dense shortcut disabled (never dense) and forced (always dense)
+    rng = np.random.default_rng(3)
+    t = MaxTreeArray(5, 300, layout=layout)
+    t.leaves[:] = rng.standard_normal((5, 300))
+    t.rebuild()
+    for tau in [-3.0, 0.0, 1.5, 3.5]:
+        expected = _brute(t.leaves.copy(), tau, layout)
+        for ratio in [0, 10**9]:
+            t.DENSE_RATIO = ratio
+            r, c, visited = t.report_above(tau)
+            assert np.array_equal(r, expected[0]) and np.array_equal(c, expected[1])
+            assert visited == sum(_dfs_visits(t.leaves[i], tau) for i in range(5))
+
+
+def test_visits_bounded_by_output_times_depth():
+    # Theorem 3.1's query bound: visits <= 1 + 2 |S| log2 M per tree
+    rng = np.random.default_rng(4)
+    t = MaxTreeArray(1, 4096)
+    t.leaves[:] = rng.standard_normal((1, 4096))
+    t.rebuild()
+    for tau in [1.0, 2.0, 3.0, 10.0]:
+        _, c, visited = t.report_above(tau)
+        assert visited <= 1 + 2 * c.size * t.depth
+
+
+def test_set_columns_many_levels_dense_switch():
+    # a batch touching most leaves takes the whole-level path; the result must equal a fresh build
+    rng = np.random.default_rng(5)
+    t = MaxTreeArray(3, 1000)
+    t.leaves[:] = rng.standard_normal((3, 1000))
+    t.rebuild()
+    cols = np.sort(rng.choice(1000, 700, replace=False))
+    vals = rng.standard_normal((3, 700))
+    t.set_columns(cols, vals)
+    fresh = MaxTreeArray(3, 1000)
+    fresh.leaves[:] = t.leaves
+    fresh.rebuild()
+    assert np.array_equal(t.T, fresh.T)
+
+
+def test_decreasing_leaf_lowers_the_root():
+    # the case Algorithm 1's p <- max(p, l) gets wrong
+    t = MaxTreeArray(1, 4)
+    t.leaves[:] = [[1.0, 5.0, 2.0, 3.0]]
+    t.rebuild()
+    t.set_columns(np.array([1]), np.array([[0.0]]))
+    assert t.T[0, 1] == 3.0
+    assert t.report_above(2.5)[1].tolist() == [3]
+
+
+def test_bad_construction_and_memory_refusal():
+    with pytest.raises(ValueError, match="n_rows"):
+        MaxTreeArray(0, 3)
+    with pytest.raises(ValueError, match="n_leaves"):
+        MaxTreeArray(3, 0)
+    with pytest.raises(ValueError, match="layout"):
+        MaxTreeArray(3, 3, layout="diag")
+    with pytest.raises(MemoryError, match="MiB"):
+        MaxTreeArray(4, 1000, max_bytes=1000)
+    with pytest.raises(MemoryError, match="available"):
+        MaxTreeArray(10**6, 10**9)  # ~16 PiB: refused before allocating
