@@ -1,0 +1,648 @@
+"""Fire sets, flip sets and the sparsity after initialization (Definitions 2.3, 2.4, B.4, B.5; Lemma 2.5)."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ._validate import as_rng, check_finite_real, check_matrix, check_positive_int, check_unit_rows, check_vector
+
+__all__ = [
+    # fire sets and flip sets (Definitions 2.3, 2.4, B.4, B.5)
+    "fire_mask",
+    "fire_set",
+    "fire_sets",
+    "neuron_fire_sets",
+    "fire_counts",
+    "neuron_fire_counts",
+    "fire_pairs",
+    "flip_mask",
+    "flip_sets",
+    "noflip_mask",
+    "noflip_sets",
+]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fire sets (Definitions 2.3 / B.1 and 2.4 / B.2) and flip sets (Definitions B.4, B.5)
+#
+# Every function takes a pre-activation matrix ``P`` of shape (n, m), ``P[i, r] = <w_r, x_i>``: the orientation of
+# ``TwoLayerReLU.preactivations(X)``. Firing is strict, ``P[i, r] > b``, as everywhere in firesets.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_P(P, name: str = "P") -> np.ndarray:
+    return check_matrix(P, name)
+
+
+def fire_mask(P, b: float) -> np.ndarray:
+    """The boolean matrix ``P > b``: entry ``(i, r)`` is True iff neuron ``r`` fires on ``x_i``.
+
+    Parameters
+    ----------
+    P : array_like, shape (n, m)
+        Pre-activations ``P[i, r] = <w_r, x_i>`` (e.g. ``TwoLayerReLU.preactivations(X)``).
+    b : float
+        The threshold of ``sigma_b``.
+
+    Returns
+    -------
+    ndarray of bool, shape (n, m)
+
+    Notes
+    -----
+    Definition 2.3 of :cite:`alman2023bypass` fires neuron ``r`` when ``sigma_b(<x, w_r>) > 0``, i.e.
+    ``<x, w_r> > b`` (strict).
+    """
+    P = _check_P(P)
+    b = check_finite_real(b, "b")
+    return P > b
+
+
+def fire_set(p, b: float) -> np.ndarray:
+    """The fire set ``S_fire(x) = {r in [m] : <x, w_r> > b}`` of Definition 2.3 (Definition B.1).
+
+    Parameters
+    ----------
+    p : array_like, shape (m,)
+        Pre-activations ``p[r] = <w_r, x>`` of one input ``x``.
+    b : float
+        The threshold.
+
+    Returns
+    -------
+    ndarray of int64
+        The sorted (0-based) indices ``r`` with ``p[r] > b``.
+    """
+    p = check_vector(p, "p")
+    b = check_finite_real(b, "b")
+    return np.flatnonzero(p > b).astype(np.int64)
+
+
+def fire_sets(P, b: float) -> list[np.ndarray]:
+    """The fire sets per data point ``S_{i,fire} = {r : <x_i, w_r> > b}`` of Definition 2.4 (one iteration ``t``).
+
+    Parameters
+    ----------
+    P : array_like, shape (n, m)
+        Pre-activations ``P[i, r] = <w_r(t), x_i>``.
+    b : float
+        The threshold.
+
+    Returns
+    -------
+    list of n sorted int64 arrays
+        Entry ``i`` is ``S_{i,fire}(t)``; its length is ``k_{i,t}``.
+    """
+    M = fire_mask(P, b)
+    rows, cols = np.nonzero(M)  # row-major: sorted by (i, r)
+    splits = np.cumsum(np.bincount(rows, minlength=M.shape[0]))[:-1]
+    return [c.astype(np.int64) for c in np.split(cols, splits)]
+
+
+def neuron_fire_sets(P, b: float) -> list[np.ndarray]:
+    """The fire sets per neuron ``S~_{r,fire} = {i : <x_i, w_r> > b}`` of Definition 2.4.
+
+    Parameters
+    ----------
+    P : array_like, shape (n, m)
+        Pre-activations ``P[i, r] = <w_r(t), x_i>``.
+    b : float
+        The threshold.
+
+    Returns
+    -------
+    list of m sorted int64 arrays
+        Entry ``r`` is ``S~_{r,fire}(t)``; its length is ``k~_{r,t}``.
+    """
+    return fire_sets(np.asarray(P).T, b)
+
+
+def fire_counts(P, b: float) -> np.ndarray:
+    """The fire counts ``k_i = |S_{i,fire}|`` of Definition 2.4, shape ``(n,)``, dtype int64."""
+    return fire_mask(P, b).sum(axis=1, dtype=np.int64)
+
+
+def neuron_fire_counts(P, b: float) -> np.ndarray:
+    """The per-neuron fire counts ``k~_r = |S~_{r,fire}|`` of Definition 2.4, shape ``(m,)``, dtype int64."""
+    return fire_mask(P, b).sum(axis=0, dtype=np.int64)
+
+
+def fire_pairs(P, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every firing pair: int64 arrays ``(i, r)`` sorted by ``(i, r)`` with ``P[i, r] > b``.
+
+    The same format as ``CorrelationDTree.query_all``: the union of the fire sets of Definition 2.4.
+    """
+    i, r = np.nonzero(fire_mask(P, b))
+    return i.astype(np.int64), r.astype(np.int64)
+
+
+def flip_mask(P_prev, P_now, b: float) -> np.ndarray:
+    """Which neurons flipped between two iterations: ``(P_prev > b) != (P_now > b)``, shape ``(n, m)``.
+
+    Parameters
+    ----------
+    P_prev, P_now : array_like, shape (n, m)
+        Pre-activations ``<w_r(t-1), x_i>`` and ``<w_r(t), x_i>``.
+    b : float
+        The threshold.
+
+    Notes
+    -----
+    Definition B.4 of :cite:`alman2023bypass` (Definition C.8 of :cite:`syz21`) writes the flip condition as
+    ``sgn(<w_r(t), x_i> - b) != sgn(<w_r(t-1), x_i> - b)``. With ``sgn(0) = 0`` that would count a move from
+    below ``b`` to exactly ``b`` as a flip although the neuron stays silent under the strict convention. We compare
+    fire states (``> b``) instead; the two agree unless some pre-activation equals ``b`` exactly (probability zero
+    under Gaussian initialization). Definition B.4's prose ("never flipped") is a copy of Definition B.5's; the
+    formula is the set of neurons that flip at step ``t``, which is what we return.
+    """
+    P_prev = _check_P(P_prev, "P_prev")
+    P_now = check_matrix(P_now, "P_now", rows=P_prev.shape[0], cols=P_prev.shape[1])
+    b = check_finite_real(b, "b")
+    return (P_prev > b) != (P_now > b)
+
+
+def flip_sets(P_prev, P_now, b: float) -> list[np.ndarray]:
+    """The flip sets ``S_{i,flip}(t)`` of Definition B.4: per data point, the sorted neurons whose fire state changed."""
+    M = flip_mask(P_prev, P_now, b)
+    rows, cols = np.nonzero(M)
+    splits = np.cumsum(np.bincount(rows, minlength=M.shape[0]))[:-1]
+    return [c.astype(np.int64) for c in np.split(cols, splits)]
+
+
+def noflip_mask(P_seq, b: float) -> np.ndarray:
+    """Which neurons never flip over a trajectory: the never-flip sets ``S_i`` of Definition B.5 as an (n, m) mask.
+
+    Parameters
+    ----------
+    P_seq : iterable of array_like, each shape (n, m)
+        Pre-activations at iterations ``t = 0, 1, ..., T`` (first element ``t = 0``). A generator works: the
+        trajectory is consumed one matrix at a time and never stored.
+    b : float
+        The threshold.
+
+    Returns
+    -------
+    ndarray of bool, shape (n, m)
+        Entry ``(i, r)`` is True iff ``(P_t[i, r] > b) == (P_0[i, r] > b)`` for every ``t``.
+
+    Notes
+    -----
+    Definition B.5 of :cite:`alman2023bypass` (Definition C.9 of :cite:`syz21`) uses ``sgn(. - b)``; we compare
+    strict fire states, as in :func:`flip_mask`.
+    """
+    b = check_finite_real(b, "b")
+    if isinstance(P_seq, np.ndarray) and P_seq.ndim == 3:
+        P_seq = list(P_seq)
+    it = iter(P_seq)
+    try:
+        P0 = _check_P(next(it), "P_seq[0]")
+    except StopIteration:
+        raise ValueError("P_seq: expected at least one pre-activation matrix (iteration 0)") from None
+    state0 = P0 > b
+    keep = np.ones_like(state0)
+    for t, P in enumerate(it, start=1):
+        P = check_matrix(P, f"P_seq[{t}]", rows=P0.shape[0], cols=P0.shape[1])
+        keep &= (P > b) == state0
+    return keep
+
+
+def noflip_sets(P_seq, b: float) -> list[np.ndarray]:
+    """The never-flip sets ``S_i`` of Definition B.5, one sorted int64 array of neurons per data point."""
+    M = noflip_mask(P_seq, b)
+    rows, cols = np.nonzero(M)
+    splits = np.cumsum(np.bincount(rows, minlength=M.shape[0]))[:-1]
+    return [c.astype(np.int64) for c in np.split(cols, splits)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sparsity after initialization: exact law, the Lemma 2.5 bound, a derived Bernstein bound, samplers
+# ---------------------------------------------------------------------------------------------------------------
+
+__all__ += [
+    "fire_probability",
+    "expected_fire_count",
+    "lemma25_bound",
+    "exceed_probability",
+    "exceed_log_probability",
+    "bernstein_exponent",
+    "bernstein_tail_bound",
+    "bernstein_tail_bound_exact",
+    "union_exceed_probability_independent",
+    "constant_for_confidence",
+    "fitted_exponent",
+    "sample_fire_counts",
+    "sample_fire_counts_data",
+    "worst_direction_search",
+    "worst_direction_exact_2d",
+]
+
+
+def _check_b_array(b, name: str = "b"):
+    """Scalar or array of finite reals; returns (float ndarray, was_scalar)."""
+    if isinstance(b, (numbers.Real, np.floating, np.integer)) and not isinstance(b, bool):
+        return np.asarray(check_finite_real(b, name), dtype=np.float64), True
+    arr = np.asarray(b)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name}: expected a finite real number or array of them, got {b!r}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected finite real numbers (no NaN or inf)")
+    return arr, arr.ndim == 0
+
+
+def fire_probability(b, x_norm: float = 1.0):
+    """Exact probability that one neuron fires at initialization: ``Pr[<w, x> > b]`` for ``w ~ N(0, I_d)``.
+
+    Parameters
+    ----------
+    b : float or array_like
+        Threshold(s).
+    x_norm : float
+        ``||x||_2 >= 0``. ``<w, x> ~ N(0, ||x||^2)``, so the answer is ``Pr[N(0, 1) > b / ||x||]``
+        (``1[0 > b]`` when ``x = 0``). Lemma 2.5 is about unit-norm inputs, ``x_norm = 1``.
+
+    Returns
+    -------
+    float or ndarray
+        ``p = erfc(b / (sqrt(2) ||x||)) / 2``, the Gaussian upper tail ``Q(b / ||x||)``.
+
+    Notes
+    -----
+    For ``b >= 0``, ``Q(b) <= exp(-b^2/2) / 2`` and ``Q(b) ~ exp(-b^2/2) / (b sqrt(2 pi))`` as ``b -> inf`` (the
+    Mills ratio); the ``1/b`` factor is what the bound ``m exp(-b^2/2)`` of Lemma 2.5 leaves out.
+    """
+    from scipy.special import ndtr
+
+    arr, scalar = _check_b_array(b)
+    s = check_finite_real(x_norm, "x_norm", low=0.0)
+    if s == 0.0:
+        out = (arr < 0).astype(np.float64)
+    else:
+        out = ndtr(-arr / s)
+    return float(out) if scalar else out
+
+
+def expected_fire_count(m: int, b, x_norm: float = 1.0):
+    """``E[k] = m * Pr[N(0, ||x||^2) > b]``: the expected size of the fire set ``S_fire(x)`` at initialization."""
+    m = check_positive_int(m, "m")
+    return m * fire_probability(b, x_norm)
+
+
+def lemma25_bound(m: int, b):
+    """The quantity ``m exp(-b^2/2)`` of Lemma 2.5 (without the constant hidden in its ``O(.)``).
+
+    With ``b = paper_threshold(m) = sqrt(0.4 ln m)`` it equals ``m^{4/5}`` (Remark 2.6).
+    """
+    m = check_positive_int(m, "m")
+    arr, scalar = _check_b_array(b)
+    out = m * np.exp(-(arr**2) / 2.0)
+    return float(out) if scalar else out
+
+
+def exceed_probability(m: int, b: float, c: float, x_norm: float = 1.0) -> float:
+    """Exact ``Pr[k > c * m exp(-b^2/2)]`` for one input: ``k ~ Binomial(m, p)`` with ``p = fire_probability(b)``.
+
+    The fire indicators ``1[<w_r, x> > b]`` of one fixed ``x`` are i.i.d. Bernoulli(``p``) over the neurons, so the
+    fire count is exactly binomial; the tail is ``scipy.stats.binom.sf(floor(c B), m, p)``.
+
+    Parameters
+    ----------
+    m : int
+        Width, ``>= 1``.
+    b : float
+        Threshold.
+    c : float
+        The constant multiplying ``B = m exp(-b^2/2)``, ``c >= 0``.
+    x_norm : float
+        ``||x||``; 1 for the lemma.
+    """
+    from scipy.stats import binom
+
+    m = check_positive_int(m, "m")
+    b = check_finite_real(b, "b")
+    c = check_finite_real(c, "c", low=0.0)
+    p = fire_probability(b, x_norm)
+    thr = math.floor(c * lemma25_bound(m, b))
+    return float(binom.sf(thr, m, p))
+
+
+def exceed_log_probability(m: int, b: float, c: float, x_norm: float = 1.0) -> float:
+    """``ln Pr[k > c m exp(-b^2/2)]``, accurate far into the tail where the probability underflows.
+
+    Uses ``scipy.stats.binom.logsf`` when it is finite and above ``-700``; otherwise, deep in the upper tail
+    (threshold above the mean, where the pmf ratios ``pmf(j+1)/pmf(j) < 1`` decrease), the log-sum-exp of
+    ``binom.logpmf`` over the first 4096 terms plus a geometric bound on the rest (relative error below
+    ``1e-12`` whenever the first ratio is below ``1 - 1e-3``).
+    """
+    from scipy.special import logsumexp
+    from scipy.stats import binom
+
+    m = check_positive_int(m, "m")
+    b = check_finite_real(b, "b")
+    c = check_finite_real(c, "c", low=0.0)
+    p = fire_probability(b, x_norm)
+    thr = math.floor(c * lemma25_bound(m, b))
+    if thr >= m:
+        return -math.inf
+    direct = float(binom.logsf(thr, m, p))
+    if math.isfinite(direct) and direct > -700.0:
+        return direct
+    if p == 0.0:
+        return -math.inf
+    j = np.arange(thr + 1, min(m, thr + 4096) + 1)
+    lp = binom.logpmf(j, m, p)
+    total = float(logsumexp(lp))
+    if j[-1] < m:  # the remaining terms shrink at least geometrically with the last ratio r
+        r = (m - j[-1]) * p / ((j[-1] + 1) * (1.0 - p))
+        if r < 1.0:
+            total = float(np.logaddexp(total, lp[-1] + math.log(r / (1.0 - r))))
+    return total
+
+
+def bernstein_exponent(c):
+    """The constant of our Bernstein form of Lemma 2.5: ``gamma(c) = 3 (c - 1/2)^2 / (2 (c + 1))`` for ``c > 1/2``.
+
+    Statement (derived from Lemma A.3, Bernstein): for ``b >= 0``, a fixed unit-norm ``x`` and ``c > 1/2``,
+
+    ``Pr[k > c B] <= exp(-gamma(c) B)``,  ``B = m exp(-b^2/2)``.
+
+    Proof: ``k - mp = sum_r Z_r`` with ``Z_r = 1[<w_r, x> > b] - p`` i.i.d., mean 0, ``|Z_r| <= 1``,
+    ``E Z_r^2 = p(1-p) <= p``. Since ``Q(b) <= exp(-b^2/2)/2`` for ``b >= 0``, ``mp <= B/2`` and
+    ``t = cB - mp >= (c - 1/2) B > 0``. Bernstein gives ``exp(-(t^2/2) / (mp + t/3))``; the exponent grows with
+    ``t`` and shrinks with ``mp``, so it is smallest at ``mp = B/2``, where it equals ``gamma(c) B``. With ``n``
+    inputs, a union bound gives ``Pr[max_i k_i > c B] <= n exp(-gamma(c) B)``. ``gamma(1) = 3/16``.
+    """
+    arr, scalar = _check_b_array(c, "c")
+    if np.any(arr <= 0.5):
+        raise ValueError("c: expected values > 1/2 (the bound needs c B above the mean, which can reach B/2)")
+    out = 3.0 * (arr - 0.5) ** 2 / (2.0 * (arr + 1.0))
+    return float(out) if scalar else out
+
+
+def bernstein_tail_bound(m: int, b: float, c: float) -> float:
+    """Our derived Lemma 2.5 bound ``exp(-gamma(c) m exp(-b^2/2))`` on ``Pr[k > c m exp(-b^2/2)]`` (``b >= 0``).
+
+    See :func:`bernstein_exponent` for the statement and proof.
+    """
+    m = check_positive_int(m, "m")
+    b = check_finite_real(b, "b", low=0.0)
+    return float(math.exp(-bernstein_exponent(c) * lemma25_bound(m, b)))
+
+
+def bernstein_tail_bound_exact(m: int, b: float, c: float) -> float:
+    """Lemma A.3 (Bernstein) applied with the exact ``p``: ``exp(-(t^2/2)/(m p (1-p) + t/3))``, ``t = cB - mp``.
+
+    Returns 1 when ``c B <= m p`` (Bernstein says nothing below the mean).
+    """
+    m = check_positive_int(m, "m")
+    b = check_finite_real(b, "b")
+    c = check_finite_real(c, "c", low=0.0)
+    p = fire_probability(b)
+    t = c * lemma25_bound(m, b) - m * p
+    if t <= 0:
+        return 1.0
+    return float(math.exp(-(t * t / 2.0) / (m * p * (1.0 - p) + t / 3.0)))
+
+
+def union_exceed_probability_independent(m: int, b: float, c: float, n: int) -> float:
+    """Exact ``Pr[max_i k_i > c m exp(-b^2/2)]`` for ``n`` orthonormal inputs (``d >= n``).
+
+    For orthonormal ``x_1..x_n`` the pre-activations ``<w_r, x_i>`` are independent ``N(0, 1)``, so the ``k_i``
+    are independent ``Binomial(m, p)``: the answer is ``1 - (1 - q)^n`` with ``q`` = :func:`exceed_probability`.
+    The union bound ``n q`` holds for any ``n`` unit inputs.
+    """
+    n = check_positive_int(n, "n")
+    q = exceed_probability(m, b, c)
+    return float(-math.expm1(n * math.log1p(-q))) if q < 1.0 else 1.0
+
+
+def constant_for_confidence(m: int, b: float, delta: float, n: int = 1) -> float:
+    """The smallest ``c`` with ``Pr[max_i k_i > c m exp(-b^2/2)] <= delta`` by the union bound over ``n`` inputs.
+
+    Exact per input: ``c = binom.isf(delta / n, m, p) / B`` (the measured constant hidden by Lemma 2.5's
+    ``O(.)`` at confidence ``1 - delta``).
+    """
+    from scipy.stats import binom
+
+    m = check_positive_int(m, "m")
+    b = check_finite_real(b, "b")
+    delta = check_finite_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
+    n = check_positive_int(n, "n")
+    p = fire_probability(b)
+    return float(binom.isf(delta / n, m, p) / lemma25_bound(m, b))
+
+
+def fitted_exponent(ms, ks) -> float:
+    """Least-squares slope of ``ln k`` against ``ln m`` (the exponent ``alpha`` in ``k ~ C m^alpha``)."""
+    ms = check_vector(ms, "ms")
+    ks = check_vector(ks, "ks", length=ms.shape[0])
+    if ms.shape[0] < 2 or np.any(ms <= 0) or np.any(ks <= 0):
+        raise ValueError("ms, ks: expected at least two points with positive m and k")
+    return float(np.polyfit(np.log(ms), np.log(ks), 1)[0])
+
+
+def sample_fire_counts(m: int, b: float, size=None, rng=0, x_norm: float = 1.0) -> np.ndarray:
+    """Sample fire counts ``k = |S_fire(x)|`` at initialization for one fixed input, in O(1) per draw.
+
+    ``k`` is exactly ``Binomial(m, p)``, ``p = Pr[N(0, ||x||^2) > b]``: the neurons are i.i.d. For ``n``
+    orthonormal inputs the ``n`` counts are independent, so ``size=(seeds, n)`` samples them jointly as well.
+
+    Parameters
+    ----------
+    m : int
+        Width, ``>= 1``.
+    b : float
+        Threshold.
+    size : int or tuple of int, optional
+        Output shape (``None``: a single count as a 0-d array).
+    rng : int or numpy.random.Generator
+    x_norm : float
+        ``||x||``.
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    m = check_positive_int(m, "m")
+    p = fire_probability(check_finite_real(b, "b"), x_norm)
+    gen = as_rng(rng)
+    if size is not None:
+        shape = (size,) if isinstance(size, (numbers.Integral, np.integer)) else tuple(size)
+        for s in shape:
+            check_positive_int(s, "size")
+        size = shape
+    return np.asarray(gen.binomial(m, p, size=size), dtype=np.int64)
+
+
+def sample_fire_counts_data(X, m: int, b: float, seeds: int = 1, rng=0, chunk: int = 2**17) -> np.ndarray:
+    """Sample the fire counts ``k_i`` of ``n`` fixed unit-norm inputs under one Gaussian ``W``, never forming ``W``.
+
+    The pre-activations ``(<w_r, x_1>, ..., <w_r, x_n>)`` of one neuron are ``N(0, X X^T)``, i.i.d. over ``r``.
+    With the thin QR factorization ``X^T = Q R`` (``R`` is ``q x n``, ``q = min(n, d)``), ``X X^T = R^T R``, so
+    ``g R`` with ``g ~ N(0, I_q)`` has exactly that law. We draw ``g`` for ``chunk`` neurons at a time: time
+    ``O(m n q)``, memory ``O(chunk (n + q))``, and the ``m x d`` matrix ``W`` is never built.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Inputs with unit Euclidean norm (the setting of Lemma 2.5).
+    m : int
+        Width.
+    b : float
+        Threshold.
+    seeds : int
+        Number of independent initializations.
+    rng : int or numpy.random.Generator
+    chunk : int
+        Neurons per block.
+
+    Returns
+    -------
+    ndarray of int64, shape (seeds, n)
+        ``k_i`` for each initialization and input (Definition 2.4, ``t = 0``).
+    """
+    X = check_matrix(X, "X")
+    check_unit_rows(X, "X", atol=1e-6)
+    m = check_positive_int(m, "m")
+    b = check_finite_real(b, "b")
+    seeds = check_positive_int(seeds, "seeds")
+    chunk = check_positive_int(chunk, "chunk")
+    gen = as_rng(rng)
+    R = np.linalg.qr(X.T, mode="r")  # (q, n), R^T R = X X^T
+    q, n = R.shape
+    out = np.zeros((seeds, n), dtype=np.int64)
+    for s in range(seeds):  # loops over seeds and blocks of neurons only; each block is whole-batch
+        done = 0
+        while done < m:
+            c = min(chunk, m - done)
+            G = gen.standard_normal((c, q))
+            out[s] += np.count_nonzero(G @ R > b, axis=0)
+            done += c
+    return out
+
+
+def worst_direction_search(W, b: float, *, restarts: int = 32, steps: int = 150, X0=None, rng=0):
+    """Search the unit sphere for an input ``x`` with many firing neurons: a lower bound on ``max_x k(x)``.
+
+    Lemma 2.5 bounds the fire count of each *fixed* ``x`` (probability over ``W``). This search asks the other
+    question: for one drawn ``W``, how large can ``|{r : <w_r, x> > b}|`` be over all unit ``x``?
+
+    Method: projected gradient ascent, batched over ``restarts`` starting points, on the smooth count
+    ``F_tau(x) = sum_r sigmoid((<w_r, x> - b) / tau)`` restricted to ``||x|| = 1``, with the temperature ``tau``
+    annealed geometrically from 0.5 to 0.01; then a polishing step that moves ``x`` to the normalized mean of its
+    fire set while that does not lower the exact count. Starting points: the rows of ``X0`` (e.g. the data),
+    normalized rows of ``W`` and random directions. Every candidate is scored by its exact count; the best is
+    returned, so the result is a certified lower bound on the supremum (not the supremum itself).
+
+    Parameters
+    ----------
+    W : array_like, shape (m, d)
+        Hidden weights.
+    b : float
+        Threshold.
+    restarts : int
+        Number of random/neuron-aligned starting points (besides ``X0``).
+    steps : int
+        Gradient steps.
+    X0 : array_like, shape (n0, d), optional
+        Extra starting points (unit norm after normalization; zero rows are rejected).
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    x : ndarray, shape (d,)
+        A unit vector.
+    k : int
+        Its exact fire count ``|{r : <w_r, x> > b}|``.
+    """
+    W = check_matrix(W, "W")
+    b = check_finite_real(b, "b")
+    restarts = check_positive_int(restarts, "restarts")
+    steps = check_positive_int(steps, "steps", minimum=0)
+    gen = as_rng(rng)
+    m, d = W.shape
+    starts = []
+    if X0 is not None:
+        X0 = check_matrix(X0, "X0", cols=d)
+        nrm = np.linalg.norm(X0, axis=1)
+        if np.any(nrm == 0):
+            raise ValueError("X0: expected non-zero rows")
+        starts.append(X0 / nrm[:, None])
+    half = restarts // 2
+    rows = gen.choice(m, size=min(half, m), replace=False)
+    starts.append(W[rows])
+    starts.append(gen.standard_normal((restarts - rows.size, d)))
+    Xc = np.concatenate(starts, axis=0)
+    Xc /= np.linalg.norm(Xc, axis=1, keepdims=True)
+
+    best_X, best_k = Xc.copy(), np.zeros(Xc.shape[0], dtype=np.int64) - 1
+    taus = 0.5 * (0.01 / 0.5) ** (np.arange(steps + 1) / max(steps, 1))
+    lr = 0.05
+    for step, tau in enumerate(taus):
+        P = Xc @ W.T  # one product per step: scores the current points and gives the gradient
+        k = np.count_nonzero(P > b, axis=1)
+        better = k > best_k
+        best_X[better], best_k[better] = Xc[better], k[better]
+        if step == steps:
+            break
+        S = 0.5 * (1.0 + np.tanh(0.5 * (P - b) / tau))  # numerically safe sigmoid((P - b) / tau)
+        G = (S * (1.0 - S) / tau) @ W  # gradient of F_tau, (R, d)
+        G -= np.sum(G * Xc, axis=1, keepdims=True) * Xc  # tangent to the sphere
+        gn = np.linalg.norm(G, axis=1, keepdims=True)
+        Xc = Xc + lr * G / np.where(gn > 0, gn, 1.0)
+        Xc /= np.linalg.norm(Xc, axis=1, keepdims=True)
+    # polish: x <- normalized mean of its fire set, kept only if the exact count grows
+    Xp = best_X.copy()
+    for _ in range(10):
+        M = (Xp @ W.T > b).astype(np.float64) @ W
+        nm = np.linalg.norm(M, axis=1, keepdims=True)
+        ok = nm[:, 0] > 0
+        Xp[ok] = M[ok] / nm[ok]
+        k = np.count_nonzero(Xp @ W.T > b, axis=1)
+        better = k > best_k
+        best_X[better], best_k[better] = Xp[better], k[better]
+    j = int(np.argmax(best_k))
+    return best_X[j].copy(), int(best_k[j])
+
+
+def worst_direction_exact_2d(W, b: float):
+    """Exact ``max_{||x|| = 1} |{r : <w_r, x> > b}|`` for ``d = 2``, by an angular sweep (oracle for the search).
+
+    Neuron ``r`` with ``w_r = rho_r (cos phi_r, sin phi_r)`` fires at ``x = (cos theta, sin theta)`` iff
+    ``rho_r cos(theta - phi_r) > b``: an open arc of half-width ``arccos(b / rho_r)`` around ``phi_r`` (empty when
+    ``rho_r <= b``, the whole circle when ``rho_r < -b``). The maximum overlap of open arcs is found by sorting
+    the ``2m`` endpoints (ends before starts at ties). Time ``O(m log m)``.
+
+    Returns
+    -------
+    x : ndarray, shape (2,)
+        A unit vector attaining the maximum (midpoint of a deepest interval).
+    k : int
+        The maximum count.
+    """
+    W = check_matrix(W, "W", cols=2)
+    b = check_finite_real(b, "b")
+    rho = np.hypot(W[:, 0], W[:, 1])
+    phi = np.arctan2(W[:, 1], W[:, 0])
+    always = rho < -b
+    arcs = (rho > b) & ~always
+    alpha = np.arccos(np.clip(b / np.where(arcs, rho, 1.0), -1.0, 1.0))[arcs]
+    two_pi = 2.0 * math.pi
+    s = np.mod(phi[arcs] - alpha, two_pi)
+    e = s + 2.0 * alpha
+    wrap = e > two_pi
+    starts = np.concatenate([s, np.zeros(int(wrap.sum()))])
+    ends = np.concatenate([np.where(wrap, two_pi, e), e[wrap] - two_pi])
+    pos = np.concatenate([starts, ends])
+    kind = np.concatenate([np.ones(starts.size, dtype=np.int64), -np.ones(ends.size, dtype=np.int64)])
+    order = np.lexsort((kind, pos))  # by position, ends (-1) before starts (+1)
+    depth = np.cumsum(kind[order])
+    base = int(always.sum())
+    if depth.size == 0:
+        return np.array([1.0, 0.0]), base
+    j = int(np.argmax(depth))
+    lo = pos[order][j]
+    hi = pos[order][j + 1] if j + 1 < pos.size else two_pi
+    theta = 0.5 * (lo + hi)
+    return np.array([math.cos(theta), math.sin(theta)]), base + int(depth[j])
