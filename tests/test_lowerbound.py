@@ -12,15 +12,12 @@ from firesets.lowerbound import (
     BruteForceDDFN,
     max_ip_bruteforce,
     max_ip_via_ddfn,
-    measure_ddfn_costs,
     ov_bruteforce,
     ov_none,
     ov_planted,
     ov_random,
     ov_to_max_ip,
     ov_via_ddfn,
-    proof_cost_terms,
-    proof_exponents,
     value_bound,
 )
 
@@ -216,10 +213,6 @@ def test_bad_input():
         ov_bruteforce(A, A)
     with pytest.raises(ValueError, match="p: expected"):
         ov_random(3, 2, 0, p=1.5)
-    with pytest.raises(ValueError, match="c: expected values in"):
-        proof_cost_terms(8, 2, 1.0, 0.1)
-    with pytest.raises(ValueError, match="eps: expected values in"):
-        proof_cost_terms(8, 2, 0.2, 0.3)
     D = DDFN(A, A, 0, cap=10)
     with pytest.raises(ValueError, match="j: expected an index"):
         D.update(2, [1, 1])
@@ -231,52 +224,6 @@ def test_bad_input():
     assert np.array_equal(D.query()[0], np.array([[0, 0], [0, 1], [1, 0], [1, 1]]))
 
 
-# ------------------------------------------------------------------ the proof's arithmetic
-def test_proof_cost_terms_closed_forms():
-    m = np.array([16.0, 64, 100, 1024, 4096])
-    n = np.array([16.0, 8, 7, 32, 64])
-    for c, eps in [(0.2, 0.1), (0.5, 0.25), (0.9, 0.05)]:
-        T = proof_cost_terms(m, n, c, eps)
-        k = np.floor(m / n)
-        # hand-derived: k m U / m^{2-eps} = k (n/m)^{c-eps};  k T / m^{2-eps} = k (n/m)^{1+c-eps}
-        assert np.allclose(T["update_ratio"], k * (n / m) ** (c - eps), rtol=1e-12)
-        assert np.allclose(T["query_ratio"], k * (n / m) ** (1 + c - eps), rtol=1e-12)
-        div = m % n == 0  # then k = m / n and the paper's simplification is exact
-        assert np.allclose(T["update_term"][div], T["update_term_paper"][div], rtol=1e-12)
-        assert np.allclose(T["query_term"][div], T["query_term_paper"][div], rtol=1e-12)
-        # finding: the update term stays under the budget exactly when k = 1 (n <= m < 2n)
-        assert np.array_equal(T["update_ratio"] <= 1 + 1e-12, k == 1)
-        assert np.all(T["query_ratio"] <= 1)
-
-
-def test_proof_exponents_against_logs():
-    n = 2.0**12
-    for a in (1.0, 1.25, 1.5, 2.0, 3.0):
-        for c, eps in [(0.2, 0.1), (0.5, 0.3), (0.8, 0.05)]:
-            T = proof_cost_terms(n**a, n, c, eps)
-            E = proof_exponents(a, c, eps)
-            for key in ("update_term", "query_term", "budget", "update_time", "query_time"):
-                assert math.log(float(T[key])) / math.log(n) == pytest.approx(float(E[key]), abs=1e-9)
-    # the update term is polynomially below m^2 exactly when a < a_star = 1 + eps / (1 - c)
-    for c, eps in [(0.2, 0.1), (0.5, 0.3)]:
-        a_star = 1 + eps / (1 - c)
-        below = proof_exponents(a_star - 1e-3, c, eps)
-        above = proof_exponents(a_star + 1e-3, c, eps)
-        assert below["update_term"] < below["quadratic"] and above["update_term"] > above["quadratic"]
-        assert float(below["a_star"]) == pytest.approx(a_star)
-
-
-def test_measure_ddfn_costs_bruteforce_counts():
-    r = measure_ddfn_costs(200, 3, 4, 1, n_updates=10, structure=BruteForceDDFN)
-    assert r["update_cost"] == 4 * 3 + 3  # n inner products of length d, n stored products written
-    assert r["query_cost"] == 3 * 200
-    assert 0 <= r["q_size"] <= r["cap"] == pytest.approx(200**0.8 * 3)
-    r2 = measure_ddfn_costs(200, 3, 4, 1, n_updates=10)
-    assert r2["q_size"] == r["q_size"]  # same instance, same threshold, same answer from the tree
-    # the tree's UPDATE: n inner products and n leaf-to-root paths of log2(256) + 1 = 9 nodes
-    assert r2["update_cost"] == 3 * 4 + 3 * 9
-
-
 def test_value_bound_is_a_bound():
     g = np.random.default_rng(5)
     for _ in range(20):
@@ -284,3 +231,16 @@ def test_value_bound_is_a_bound():
         V = value_bound(A, B)
         P = A @ B.T
         assert -V <= P.min() and P.max() <= V
+
+
+def test_ddfn_update_many_rejects_non_integer_indices_without_change():
+    A = np.array([[1, 2], [3, 4]])
+    D = DDFN(A, A, 0)
+    before = D.tree.correlations.copy()
+    with pytest.raises(TypeError, match="J: expected integer indices"):
+        D.update_many([0.7], np.ones((1, 2), int))  # would silently truncate to index 0
+    with pytest.raises(ValueError, match="J: expected distinct indices"):
+        D.update_many([0, 2], np.ones((2, 2), int))
+    with pytest.raises(ValueError, match="Z: expected integer entries"):
+        D.update_many([0], np.array([[np.nan, 1.0]]))
+    assert D.update_calls == 0 and np.array_equal(D.tree.correlations, before)

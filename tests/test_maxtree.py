@@ -156,3 +156,24 @@ def test_bad_construction_and_memory_refusal():
         MaxTreeArray(4, 1000, max_bytes=1000)
     with pytest.raises(MemoryError, match="available"):
         MaxTreeArray(10**6, 10**9)  # ~16 PiB: refused before allocating
+
+
+def test_bad_query_arguments_and_integer_sizes():
+    t = MaxTreeArray(3, 5)
+    t.leaves[:] = np.arange(15.0).reshape(3, 5)
+    t.rebuild()
+    before = t.T.copy()
+    for call, exc, name in [
+        (lambda: t.report_above(0.0, row=3), ValueError, "row"),  # a slice past the end would report nothing
+        (lambda: t.report_above(0.0, row=-1), ValueError, "row"),
+        (lambda: t.report_above(0.0, row=1.0), TypeError, "row"),
+        (lambda: t.report_above(np.nan), ValueError, "tau"),
+        (lambda: t.visited_mask(5, 0.0), ValueError, "row"),
+        (lambda: MaxTreeArray(2.5, 3), TypeError, "n_rows"),  # int() would truncate silently
+        (lambda: MaxTreeArray(2, "3"), TypeError, "n_leaves"),
+        (lambda: padded_size(0), ValueError, "k"),
+        (lambda: padded_size(2.5), TypeError, "k"),
+    ]:
+        with pytest.raises(exc, match=name):
+            call()
+    assert np.array_equal(t.T, before)

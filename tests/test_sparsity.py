@@ -236,38 +236,6 @@ def test_sample_fire_counts_data_structure():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# worst direction: exact angular sweep in d = 2 against a dense grid; the search against the sweep
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("b", [-0.7, 0.0, 0.9, 1.8])
-def test_worst_direction_exact_2d_against_grid(b):
-    W = np.random.default_rng(4).standard_normal((60, 2)) * 1.5
-    x, k = sp.worst_direction_exact_2d(W, b)
-    assert np.linalg.norm(x) == pytest.approx(1.0) and np.count_nonzero(W @ x > b) == k
-    th = np.linspace(0, 2 * np.pi, 200001)
-    grid = np.count_nonzero(np.stack([np.cos(th), np.sin(th)], 1) @ W.T > b, axis=1).max()
-    assert grid == k  # a fine grid finds the deepest interval of 60 arcs
-
-
-def test_worst_direction_search_is_certified_and_good():
-    from firesets import paper_threshold
-
-    m = 2000
-    b = paper_threshold(m)
-    W = np.random.default_rng(8).standard_normal((m, 2))
-    _, k_exact = sp.worst_direction_exact_2d(W, b)
-    x, k = sp.worst_direction_search(W, b, restarts=16, steps=80, rng=1)
-    assert np.count_nonzero(W @ x > b) == k and np.linalg.norm(x) == pytest.approx(1.0)
-    assert k <= k_exact and k >= 0.95 * k_exact
-    # in higher dimension the found count is at least that of every starting data point
-    W = np.random.default_rng(9).standard_normal((500, 20))
-    X0 = _unit_rows(np.random.default_rng(10).standard_normal((5, 20)))
-    _, k = sp.worst_direction_search(W, 1.0, restarts=4, steps=20, X0=X0, rng=0)
-    assert k >= sp.fire_counts(X0 @ W.T, 1.0).max()
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # bad input: ValueError / TypeError naming the argument
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -297,9 +265,6 @@ def test_bad_input():
         (lambda: sp.constant_for_confidence(10, 1.0, 0.1, n=0), ValueError, "n"),
         (lambda: sp.fitted_exponent([1.0, 2.0], [1.0, -1.0]), ValueError, "ks"),
         (lambda: sp.fitted_exponent([1.0, 2.0], [1.0]), ValueError, "ks"),
-        (lambda: sp.worst_direction_search(np.ones((3, 2)), 1.0, X0=np.zeros((1, 2))), ValueError, "X0"),
-        (lambda: sp.worst_direction_search(np.ones((3, 2)), 1.0, X0=np.ones((1, 3))), ValueError, "X0"),
-        (lambda: sp.worst_direction_exact_2d(np.ones((3, 3)), 1.0), ValueError, "W"),
         (lambda: sp.expected_fire_count(2.5, 1.0), TypeError, "m"),
         (lambda: sp.sample_fire_counts(10, 1.0, rng="x"), TypeError, "rng"),
     ]

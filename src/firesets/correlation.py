@@ -149,6 +149,13 @@ class _CorrelationTree:
         """True iff every tree satisfies the max-tree invariant (each internal node is the max of its children)."""
         return self._tree.check_invariant()
 
+    def _report(self, tau, row=None):
+        """FIND on one tree (``row``) or all: ``(rows, leaves)`` of the leaves ``> tau``; counts the nodes read."""
+        tau = check_finite_real(tau, "tau")
+        rows, leaves, visited = self._tree.report_above(tau, row=row)
+        self.counters.nodes_visited += visited
+        return rows, leaves
+
     def _check_z(self, z) -> np.ndarray:
         return check_vector(z, "z", length=self.d)
 
@@ -237,17 +244,11 @@ class CorrelationDTree(_CorrelationTree):
     def query(self, i, tau) -> np.ndarray:
         """QUERY(i, tau): sorted int array of the ``r`` with ``<w_r, x_i> > tau`` (strict)."""
         i = _check_index(i, "i", self.n)
-        tau = check_finite_real(tau, "tau")
-        _, leaves, visited = self._tree.report_above(tau, row=i)
-        self.counters.nodes_visited += visited
-        return leaves
+        return self._report(tau, i)[1]
 
     def query_all(self, tau):
         """QUERY of every tree: int arrays ``(i, r)`` of all pairs with ``<w_r, x_i> > tau``, sorted by ``(i, r)``."""
-        tau = check_finite_real(tau, "tau")
-        rows, leaves, visited = self._tree.report_above(tau)
-        self.counters.nodes_visited += visited
-        return rows, leaves
+        return self._report(tau)
 
 
 class CorrelationWTree(_CorrelationTree):
@@ -321,14 +322,9 @@ class CorrelationWTree(_CorrelationTree):
     def query(self, r, tau) -> np.ndarray:
         """QUERY(r, tau): sorted int array of the data indices ``i`` with ``<w_r, x_i> > tau`` (strict)."""
         r = _check_index(r, "r", self.m)
-        tau = check_finite_real(tau, "tau")
-        _, leaves, visited = self._tree.report_above(tau, row=r)
-        self.counters.nodes_visited += visited
-        return leaves
+        return self._report(tau, r)[1]
 
     def query_all(self, tau):
         """QUERY of every tree: int arrays ``(i, r)`` with ``<w_r, x_i> > tau``, sorted by ``(i, r)`` like the DTree's."""
-        tau = check_finite_real(tau, "tau")
-        r_idx, i_idx, visited = self._tree.report_above(tau)  # "col" layout: sorted by (leaf i, tree r)
-        self.counters.nodes_visited += visited
+        r_idx, i_idx = self._report(tau)  # "col" layout: sorted by (leaf i, tree r)
         return i_idx, r_idx

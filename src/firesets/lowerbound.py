@@ -1,5 +1,7 @@
 """The lower bound of the Bypass paper run end to end: OV -> Z-Max-IP -> DDFN (Definition 1.3, Theorem F.4).
 
+The arithmetic of the proof of Theorem F.4 (its cost terms and exponents) and the measured per-operation costs of a
+DDFN structure live in :mod:`firesets.lowerbound_proof`.
 Chapter: ``book/lower_bound.ipynb``.
 """
 from __future__ import annotations
@@ -25,9 +27,6 @@ __all__ = [
     "BruteForceDDFN",
     "DDFN",
     "ReductionLedger",
-    "proof_cost_terms",
-    "proof_exponents",
-    "measure_ddfn_costs",
 ]
 
 #: integer inputs whose inner products (plus the shift t) stay below this are exact in float64
@@ -277,7 +276,10 @@ class DDFN:
 
     def update_many(self, J, Z):
         """``len(J)`` UPDATE calls at once (unique indices ``J``, rows ``Z``), passed to the structure as one batch."""
-        J = np.asarray(J, dtype=np.int64)
+        J = np.asarray(J)
+        if J.size and (J.dtype == bool or not np.issubdtype(J.dtype, np.integer)):
+            raise TypeError(f"J: expected integer indices, got dtype {J.dtype}")
+        J = J.astype(np.int64)
         Z = check_int_matrix(Z, "Z", cols=self.d)
         if J.ndim != 1 or J.size != Z.shape[0]:
             raise ValueError(f"J: expected a 1-D index array with one entry per row of Z, got shape {J.shape}")
@@ -427,122 +429,3 @@ def ov_via_ddfn(A, B, n: int, **kwargs):
     A2, B2 = ov_to_max_ip(A, B)
     value, led = max_ip_via_ddfn(A2, B2, n, **kwargs)
     return value >= 0, led
-
-
-# ---------------------------------------------------------------------------------------------- the proof's arithmetic
-def proof_cost_terms(m, n, c, eps):
-    """Each cost term of the proof of Theorem F.4 and the budget it must stay under (arrays broadcast).
-
-    Assumed structure: update time ``U = m^{1-c} n^{c-eps}``, query time ``T = m^{1-c} n^{1+c-eps}``;
-    ``k = floor(m / n)`` instances. Per binary-search round the proof pays ``k m U`` (updates) and ``k T``
-    (queries), and claims both are ``O(m^{2-eps})``.
-
-    Returns
-    -------
-    dict of float arrays: ``k``, ``update_time``, ``query_time``, ``update_term`` (k m U),
-    ``query_term`` (k T), ``update_term_paper`` (m^{3-c} n^{c-eps-1}), ``query_term_paper``
-    (m^{2-c} n^{c-eps}), ``budget`` (m^{2-eps}), and the ratios ``update_ratio``, ``query_ratio`` to the budget.
-    """
-    m = np.asarray(m, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
-    eps = np.asarray(eps, dtype=np.float64)
-    if np.any(m < 1) or np.any(n < 1):
-        raise ValueError("m, n: expected values >= 1")
-    if np.any((c <= 0) | (c >= 1)):
-        raise ValueError("c: expected values in (0, 1) (Theorem F.4)")
-    if np.any((eps <= 0) | (eps >= c)):
-        raise ValueError("eps: expected values in (0, c) (proof of Theorem F.4)")
-    k = np.floor(m / n)
-    U = m ** (1 - c) * n ** (c - eps)
-    T = m ** (1 - c) * n ** (1 + c - eps)
-    budget = m ** (2 - eps)
-    out = {
-        "k": k,
-        "update_time": U,
-        "query_time": T,
-        "update_term": k * m * U,
-        "query_term": k * T,
-        "update_term_paper": m ** (3 - c) * n ** (c - eps - 1),
-        "query_term_paper": m ** (2 - c) * n ** (c - eps),
-        "budget": budget,
-    }
-    out["update_ratio"] = out["update_term"] / budget
-    out["query_ratio"] = out["query_term"] / budget
-    return out
-
-
-def proof_exponents(a, c, eps):
-    """Exponents (base ``n``) of the proof's terms when ``m = n^a``, ignoring constants, logs and ``n^{o(1)}``.
-
-    Returns a dict of arrays: ``update_term`` ``= a(3-c) + c - eps - 1``, ``query_term`` ``= a(2-c) + c - eps``,
-    ``budget`` ``= a(2-eps)``, ``quadratic`` ``= 2a`` (the Max-IP lower bound ``m^{2-o(1)}``), the theorem's
-    per-operation bounds ``update_time`` ``= a(1-c) + c - eps`` and ``query_time`` ``= a(1-c) + 1 + c - eps``,
-    the correlation DTree's ``dtree_update = 1`` (``O(n d log m)``) and ``dtree_query = min(1 + 4a/5, 1 + a)``
-    (``O(min(|Q|, m^{4/5} n))``), and ``a_star = 1 + eps / (1 - c)``: the update term is polynomially below
-    ``m^2`` iff ``a < a_star``.
-    """
-    a = np.asarray(a, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
-    eps = np.asarray(eps, dtype=np.float64)
-    a, c, eps = np.broadcast_arrays(a, c, eps)
-    return {
-        "update_term": a * (3 - c) + c - eps - 1,
-        "query_term": a * (2 - c) + c - eps,
-        "budget": a * (2 - eps),
-        "quadratic": 2 * a,
-        "update_time": a * (1 - c) + c - eps,
-        "query_time": a * (1 - c) + 1 + c - eps,
-        "dtree_update": np.ones_like(a),
-        "dtree_query": 1 + 0.8 * a,
-        "a_star": 1 + eps / (1 - c),
-    }
-
-
-# ---------------------------------------------------------------------------------------------- measured costs
-def measure_ddfn_costs(m: int, n: int, d: int, rng=None, *, n_updates: int = 64, entry_max: int = 8, structure=None):
-    """Count the work of one UPDATE and of one worst non-escaping QUERY of a DDFN structure.
-
-    Random integer instance (entries uniform in ``[-entry_max, entry_max]``), threshold ``b`` chosen so that
-    ``|Q|`` is as large as possible without exceeding the escape size ``m^{4/5} n``.
-
-    Returns
-    -------
-    dict: ``update_cost`` (``d`` multiply-adds per inner product plus nodes written, mean per UPDATE),
-    ``query_cost`` (nodes visited by the QUERY), ``q_size`` (``-1`` if it escaped), ``cap``, ``init_cost``
-    (the same count for the preprocessing).
-    """
-    m = check_positive_int(m, "m")
-    n = check_positive_int(n, "n")
-    d = check_positive_int(d, "d")
-    n_updates = check_positive_int(n_updates, "n_updates")
-    g = as_rng(rng)
-    X = g.integers(-entry_max, entry_max + 1, size=(n, d))
-    Y = g.integers(-entry_max, entry_max + 1, size=(m, d))
-    cap = m**0.8 * n
-    J = g.choice(m, size=min(n_updates, m), replace=False)
-    Z = g.integers(-entry_max, entry_max + 1, size=(J.size, d))
-    Y_final = Y.copy()
-    Y_final[J] = Z
-    # smallest integer b with |{(i, j) : <x_i, y_j> >= b}| <= cap, for the points the QUERY will see
-    vals = np.sort((X @ Y_final.T).ravel())[::-1]
-    top = int(math.floor(cap))
-    b = int(vals[top]) + 1 if top < vals.size else int(vals[-1])
-    D = DDFN(X, Y, b, structure=structure)
-    c0 = _counters(D.tree)
-    for j, z in zip(J, Z):  # single UPDATE calls, as Definition 1.3 issues them
-        D.update(int(j), z)
-    c1 = _counters(D.tree)
-    Q, escaped = D.query()
-    c2 = _counters(D.tree)
-    return {
-        "m": m,
-        "n": n,
-        "d": d,
-        "init_cost": d * c0["inner_products"] + c0["nodes_written"],
-        "update_cost": (d * (c1["inner_products"] - c0["inner_products"]) + c1["nodes_written"] - c0["nodes_written"])
-        / J.size,
-        "query_cost": c2["nodes_visited"] - c1["nodes_visited"],
-        "q_size": -1 if escaped else int(Q.shape[0]),
-        "cap": cap,
-    }

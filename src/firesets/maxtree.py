@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from firesets._validate import check_finite_real, check_positive_int
+
 __all__ = ["MaxTreeArray", "padded_size", "tree_bytes", "available_memory_bytes"]
 
 
 def padded_size(k: int) -> int:
     """Return the smallest power of two ``M >= k`` (the number of leaf slots of a tree with ``k`` leaves)."""
-    if k < 1:
-        raise ValueError(f"k: expected an integer >= 1, got {k}")
-    return 1 << (int(k) - 1).bit_length()
+    k = check_positive_int(k, "k")
+    return 1 << (k - 1).bit_length()
 
 
 def tree_bytes(n_rows: int, n_leaves: int) -> int:
@@ -77,13 +78,10 @@ class MaxTreeArray:
     DENSE_RATIO = 8
 
     def __init__(self, n_rows: int, n_leaves: int, *, layout: str = "row", max_bytes=None):
-        n_rows, n_leaves = int(n_rows), int(n_leaves)
+        n_rows = check_positive_int(n_rows, "n_rows")
+        n_leaves = check_positive_int(n_leaves, "n_leaves")
         if layout not in ("row", "col"):
             raise ValueError(f"layout: expected 'row' or 'col', got {layout!r}")
-        if n_rows < 1:
-            raise ValueError(f"n_rows: expected an integer >= 1, got {n_rows}")
-        if n_leaves < 1:
-            raise ValueError(f"n_leaves: expected an integer >= 1, got {n_leaves}")
         _check_memory(tree_bytes(n_rows, n_leaves), f"{n_rows} max-trees of {n_leaves} leaves", max_bytes)
         self.n_rows = n_rows
         self.n_leaves = n_leaves
@@ -99,6 +97,13 @@ class MaxTreeArray:
             self.T = self._A.T
             self._strides = (1, n_rows)
         self._flat = self._A.reshape(-1)
+
+    def _check_row(self, row) -> int:
+        if isinstance(row, (bool, np.bool_)) or not isinstance(row, (int, np.integer)):
+            raise TypeError(f"row: expected an integer index in [0, {self.n_rows}), got {row!r}")
+        if not 0 <= int(row) < self.n_rows:
+            raise ValueError(f"row: expected an integer index in [0, {self.n_rows}), got {int(row)}")
+        return int(row)
 
     # ------------------------------------------------------------------ views
     @property
@@ -227,13 +232,15 @@ class MaxTreeArray:
             Nodes whose value the depth-first FIND reads: the root of each searched tree, plus both children
             of every internal node with value ``> tau``. It does not depend on the dense/sparse choice.
         """
+        tau = check_finite_real(tau, "tau")
         M = self.M
         flat = self._flat
         s_r, s_n = self._strides
         if row is None:
             rows_sel, nrows, row0 = slice(None), self.n_rows, 0
         else:
-            rows_sel, nrows, row0 = slice(int(row), int(row) + 1), 1, int(row)
+            row0 = self._check_row(row)
+            rows_sel, nrows = slice(row0, row0 + 1), 1
         F = self._level_hits(1, 2, rows_sel, row0, tau)
         visited = nrows
         level_size = 1
@@ -263,7 +270,8 @@ class MaxTreeArray:
         The root, and both children of every internal node with value ``> tau`` (such a node's ancestors all
         exceed ``tau`` too, so FIND reaches it). ``mask.sum()`` equals the ``visited`` of :meth:`report_above`.
         """
-        vals = np.asarray(self.T[int(row)])
+        tau = check_finite_real(tau, "tau")
+        vals = np.asarray(self.T[self._check_row(row)])
         mask = np.zeros(2 * self.M, dtype=bool)
         mask[1] = True
         above = vals[1 : self.M] > tau

@@ -6,7 +6,8 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Rectangle
 
-from firesets.lowerbound import instance_blocks, proof_cost_terms, proof_exponents
+from firesets.lowerbound import instance_blocks
+from firesets.lowerbound_proof import proof_cost_terms, proof_exponents
 from firesets.plots import PALETTE
 
 __all__ = ["plot_walkthrough", "plot_proof_inequalities", "plot_dtree_vs_bound"]

@@ -7,7 +7,9 @@ import matplotlib.pyplot as plt
 from . import PALETTE
 from .. import sparsity as sp
 
-__all__ = ["fire_count_histogram", "counts_vs_m", "constant_vs_m", "tail_vs_c", "worst_direction_vs_d"]
+__all__ = [
+    "fire_count_histogram", "counts_vs_m", "constant_vs_m", "tail_vs_c", "worst_direction_vs_d", "exponent_vs_m",
+]
 
 
 def fire_count_histogram(k, m, b, ax=None, title=None):
@@ -93,15 +95,37 @@ def tail_vs_c(cs, exact, sampled, bernstein, ms, n_seeds, ax=None):
     return ax
 
 
-def worst_direction_vs_d(ds, rows, ax=None):
-    """Fire count over ``B = m e^{-b^2/2}`` for a fixed x, the worst of n data points and the worst direction found."""
+def worst_direction_vs_d(ds, rows, ax=None, title=None):
+    """Fire count over ``B = m e^{-b^2/2}`` for a fixed x, the worst of n data points and the worst direction found.
+
+    ``rows`` maps a legend label to ``(ys, style)``; ``ys`` may be shorter than ``ds`` (plotted against ``ds[:len(ys)]``).
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.2))
     for label, (ys, st) in rows.items():
-        ax.plot(ds, ys, st, ms=5, label=label)
-    ax.axhline(1.0, color=PALETTE["bound"], lw=2, label="Lemma 2.5 bound (c = 1)")
+        ax.plot(np.asarray(ds)[: len(ys)], ys, st, ms=5, label=label)
+    ax.axhline(1.0, color=PALETTE["bound"], lw=2, label="Lemma 2.5 quantity (c = 1)")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("input dimension d")
     ax.set_ylabel("k / (m exp(-b²/2))")
     ax.legend(loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def exponent_vs_m(ms, local, fitted, ax=None):
+    """The local growth exponent ``d ln E[k] / d ln m`` against ``m``, the Mills-ratio prediction, Remark 2.6's 4/5."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.8))
+    ms = np.asarray(ms, dtype=float)
+    ax.plot(ms, local, "o-", ms=4, color=PALETTE["measured"], label="local exponent of exact E[k]")
+    ax.plot(ms, 0.8 - 1 / (2 * np.log(ms)), "--", color=PALETTE["exact"], label="4/5 - 1/(2 ln m) (Mills ratio)")
+    ax.axhline(0.8, color=PALETTE["bound"], lw=2, label="Remark 2.6: 4/5")
+    ax.axhline(fitted, color="grey", ls=":", label="fitted exponent of the median, 2^8..2^24")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("width m")
+    ax.set_ylabel("d ln k / d ln m")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("Remark 2.6: growth exponent of the fire count")
     return ax
