@@ -1,0 +1,230 @@
+"""Tests of firesets.training: the dense GD step against independent gradients, the ledger against brute force."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from firesets import TwoLayerReLU
+from firesets.training import DenseStepper, Ledger, StepRecord, Stepper, available_steppers, register_stepper, train
+
+
+def _unit(rng, n, d):
+    X = rng.standard_normal((n, d))
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def _problem(m=40, n=5, d=4, b=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    net = TwoLayerReLU.init(m, d, b=b, rng=rng)
+    X = _unit(rng, n, d)
+    y = rng.choice([-1.0, 1.0], size=n)
+    return net, X, y
+
+
+def _loop_gradient(W, a, b, X, y):
+    # the paper's formula one neuron and one point at a time (Section 2), strict indicator
+    m = W.shape[0]
+    u = np.array([sum(a[r] * max(W[r] @ x - b, 0.0) for r in range(m)) / math.sqrt(m) for x in X])
+    G = np.zeros_like(W)
+    for r in range(m):
+        for i, x in enumerate(X):
+            if W[r] @ x > b:
+                G[r] += a[r] / math.sqrt(m) * (u[i] - y[i]) * x
+    return G
+
+
+def test_dense_step_matches_loop_gradient_and_network_gradient():
+    net, X, y = _problem(m=30, n=6, d=5, b=0.2, seed=1)
+    s = DenseStepper(net, X, y)
+    W0 = net.W.copy()
+    eta = 0.37
+    rec = s.step(eta)
+    np.testing.assert_allclose(s.W, W0 - eta * _loop_gradient(W0, net.a, net.b, X, y), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(s.W, W0 - eta * net.gradient(X, y), rtol=1e-12, atol=1e-14)
+    assert np.array_equal(net.W, W0)  # net not mutated
+    assert isinstance(rec, StepRecord) and rec.loss == pytest.approx(net.loss(X, y), rel=1e-12)
+    assert isinstance(s, Stepper)
+
+
+def test_dense_step_against_finite_differences_over_several_steps():
+    net, X, y = _problem(m=25, n=4, d=3, b=0.1, seed=2)
+    s = DenseStepper(net, X, y)
+    for _ in range(3):
+        s.step(0.05, record=False)
+    W = s.W.copy()
+    cur = net.with_weights(W)
+    assert np.min(np.abs(X @ W.T - net.b)) > 1e-4
+    h = 1e-6
+    num = np.zeros_like(W)
+    for r in range(W.shape[0]):
+        for j in range(W.shape[1]):
+            Wp, Wm = W.copy(), W.copy()
+            Wp[r, j] += h
+            Wm[r, j] -= h
+            num[r, j] = (cur.with_weights(Wp).loss(X, y) - cur.with_weights(Wm).loss(X, y)) / (2 * h)
+    s.step(0.1)
+    np.testing.assert_allclose(s.W, W - 0.1 * num, rtol=1e-6, atol=1e-8)
+
+
+def test_record_fire_codes_and_changed_brute_force():
+    net, X, y = _problem(m=50, n=7, d=4, b=0.4, seed=3)
+    s = DenseStepper(net, X, y)
+    for _ in range(4):
+        W = s.W.copy()
+        rec = s.step(0.5)
+        expect = sorted(i * net.m + r for i in range(len(X)) for r in range(net.m) if W[r] @ X[i] > net.b)
+        assert rec.fire_codes.dtype == np.int64 and rec.fire_codes.tolist() == expect
+        moved = np.flatnonzero(np.any(s.W != W, axis=1))
+        assert set(moved.tolist()) <= set(rec.changed.tolist())
+        assert set(rec.changed.tolist()) == {c % net.m for c in expect}  # every fired row gets a non-zero update here
+
+
+def test_strict_firing_at_threshold():
+    W = np.array([[1.0, 0.0], [2.0, 0.0]])
+    net = TwoLayerReLU(W, np.array([1.0, 1.0]), b=1.0)
+    s = DenseStepper(net, np.array([[1.0, 0.0]]), np.array([0.0]))
+    rec = s.step(0.1)
+    assert rec.fire_codes.tolist() == [1] and rec.changed.tolist() == [1]
+    assert np.array_equal(s.W[0], W[0])
+
+
+def _brute_ledger(Ws, X, b):
+    # every quantity of the ledger from the stored weights W(0..T), by definition
+    n, m = X.shape[0], Ws[0].shape[0]
+    fire = [X @ W.T > b for W in Ws]  # (n, m) booleans
+    k = np.array([f.sum(axis=1) for f in fire])
+    union = np.array([f.any(axis=0).sum() for f in fire])
+    flips = np.array([np.zeros(n, int)] + [(fire[t] != fire[t - 1]).sum(axis=1) for t in range(1, len(Ws))])
+    never = np.array(
+        [[sum(all(fire[s][i, r] == fire[0][i, r] for s in range(t + 1)) for r in range(m)) for i in range(n)]
+         for t in range(len(Ws))]
+    )
+    move = np.array([max(np.linalg.norm(W[r] - Ws[0][r]) for r in range(m)) for W in Ws])
+    P0 = X @ Ws[0].T
+    env = np.array([(P0 > b - R).sum(axis=1) for R in move])
+    return fire, k, union, flips, never, move, env
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(1, 30), n=st.integers(1, 6), T=st.integers(0, 6),
+       eta=st.floats(0.05, 3.0))
+def test_ledger_against_brute_force(seed, m, n, T, eta):
+    rng = np.random.default_rng(seed)
+    d = 3
+    net = TwoLayerReLU.init(m, d, b=0.2, rng=rng)
+    X = _unit(rng, n, d)
+    y = rng.standard_normal(n)
+    # the stored weights W(0..T), from the network's own gradient (a second formula)
+    Ws = [net.W.copy()]
+    for _ in range(T):
+        Ws.append(Ws[-1] - eta * net.with_weights(Ws[-1]).gradient(X, y))
+    net2, L = train(net, X, y, eta, T, keep_codes=True)
+    np.testing.assert_allclose(net2.W, Ws[-1], rtol=1e-10, atol=1e-12)
+    fire, k, union, flips, never, move, env = _brute_ledger(Ws, X, net.b)
+    assert L.T == T
+    assert np.array_equal(L.k, k) and np.array_equal(L.union, union)
+    assert np.array_equal(L.flips, flips) and np.array_equal(L.never_flipped, never)
+    np.testing.assert_allclose(L.movement, move, rtol=1e-12, atol=1e-14)
+    assert np.array_equal(L.envelope, env)
+    assert np.all(L.k <= L.envelope)
+    np.testing.assert_allclose(L.loss, [net.with_weights(W).loss(X, y) for W in Ws], rtol=1e-10, atol=1e-14)
+    for i in range(n):
+        # Definition B.5: never flipped in 1..T
+        S_i = [r for r in range(m) if all(fire[t][i, r] == fire[0][i, r] for t in range(T + 1))]
+        assert L.never_flipped_set(i).tolist() == S_i
+        for t in range(1, T + 1):  # Definition B.4
+            assert L.flip_set(i, t).tolist() == np.flatnonzero(fire[t][i] != fire[t - 1][i]).tolist()
+    for t in range(T + 1):
+        assert L.fire_codes[t].tolist() == np.flatnonzero(fire[t]).tolist()
+    # a second implementation of Definitions B.4 / B.5: firesets.sparsity (Chapter 1)
+    from firesets import sparsity
+
+    Ps = [X @ W.T for W in Ws]
+    for t in range(1, T + 1):
+        for i, S in enumerate(sparsity.flip_sets(Ps[t - 1], Ps[t], net.b)):
+            assert L.flip_set(i, t).tolist() == S.tolist()
+    for i, S in enumerate(sparsity.noflip_sets(np.stack(Ps), net.b)):
+        assert L.never_flipped_set(i).tolist() == S.tolist()
+
+
+def test_loss_decreases_in_the_ntk_regime():
+    # wide network, small step (eta below 1/lambda_max of the NTK): the loss falls monotonically towards 0
+    from firesets.ntk import learning_rate, ntk_gram
+
+    rng = np.random.default_rng(5)
+    n, d, m, b = 6, 8, 4000, 0.5
+    X = _unit(rng, n, d)
+    y = rng.choice([-1.0, 1.0], size=n)
+    net = TwoLayerReLU.init(m, d, b=b, rng=rng)
+    eta = learning_rate(ntk_gram(X, b))
+    _, L = train(net, X, y, eta, 30)
+    assert np.all(np.diff(L.loss) < 0)
+    assert L.loss[-1] < 1e-3 * L.loss[0]
+
+
+def test_train_steps_zero_and_no_record():
+    net, X, y = _problem()
+    net2, L = train(net, X, y, 0.1, 0)
+    assert np.array_equal(net2.W, net.W) and L.T == 0 and L.movement.tolist() == [0.0]
+    net3, L3 = train(net, X, y, 0.1, 3, record=False)
+    net4, _ = train(net, X, y, 0.1, 3)
+    assert L3 is None and np.array_equal(net3.W, net4.W)
+
+
+def test_registry():
+    assert "dense" in available_steppers()
+
+    class Fake(DenseStepper):
+        name = "fake-test"
+
+    register_stepper("fake-test", Fake)
+    net, X, y = _problem()
+    a, _ = train(net, X, y, 0.2, 2, method="fake-test")
+    b, _ = train(net, X, y, 0.2, 2)
+    assert np.array_equal(a.W, b.W)
+    with pytest.raises(TypeError, match="name"):
+        register_stepper("", Fake)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, name",
+    [
+        (dict(eta=0.0), ValueError, "eta"),
+        (dict(eta=-1.0), ValueError, "eta"),
+        (dict(eta=float("nan")), ValueError, "eta"),
+        (dict(eta=float("inf")), ValueError, "eta"),
+        (dict(steps=-1), ValueError, "steps"),
+        (dict(steps=1.5), TypeError, "steps"),
+        (dict(y=np.ones(4)), ValueError, "y"),
+        (dict(X=np.ones((5, 3))), ValueError, "X"),
+        (dict(method="nope"), ValueError, "method"),
+        (dict(net="net"), TypeError, "net"),
+    ],
+)
+def test_bad_input(kwargs, exc, name):
+    net, X, y = _problem()
+    args = dict(net=net, X=X, y=y, eta=0.1, steps=2)
+    args.update(kwargs)
+    with pytest.raises(exc, match=name):
+        train(args.pop("net"), args.pop("X"), args.pop("y"), args.pop("eta"), args.pop("steps"), **args)
+
+
+def test_bad_input_stepper_and_ledger():
+    net, X, y = _problem()
+    s = DenseStepper(net, X, y)
+    W0 = s.W.copy()
+    with pytest.raises(ValueError, match="eta"):
+        s.step(-0.5)
+    assert np.array_equal(s.W, W0)  # validated before mutating
+    L = Ledger(net.W, X, net.b)
+    L.append(1.0, np.array([0, 3]))
+    with pytest.raises(ValueError, match="fire_codes"):
+        L.append(1.0, np.array([0]))
+    with pytest.raises(ValueError, match="i"):
+        L.never_flipped_set(99)
+    with pytest.raises(ValueError, match="t"):
+        L.flip_set(0, 1)
+    with pytest.raises(ValueError, match="lam"):
+        L.claim_a1_bound(0.0)
