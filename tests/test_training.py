@@ -228,3 +228,43 @@ def test_bad_input_stepper_and_ledger():
         L.flip_set(0, 1)
     with pytest.raises(ValueError, match="lam"):
         L.claim_a1_bound(0.0)
+
+
+def test_envelope_at_claim_a1_bound_and_summary_against_definitions():
+    net, X, y = _problem(m=60, n=5, d=4, b=0.3, seed=7)
+    eta, T = 0.8, 5
+    Ws = [net.W.copy()]
+    for _ in range(T):
+        Ws.append(Ws[-1] - eta * net.with_weights(Ws[-1]).gradient(X, y))
+    _, L = train(net, X, y, eta, T)
+    P0 = X @ net.W.T
+    for R in [0.0, 0.05, 0.3, 2.0]:  # unit rows: max_i ||x_i|| = 1
+        assert L.envelope_at(R).tolist() == [int(np.sum(P0[i] > net.b - R)) for i in range(len(X))]
+    err0 = np.array([net.forward(x[None])[0] for x in X]) - y
+    lam = 0.37
+    assert L.claim_a1_bound(lam) == pytest.approx(4 / lam / math.sqrt(60) * math.sqrt(5) * np.linalg.norm(err0), rel=1e-12)
+    fire = [X @ W.T > net.b for W in Ws]
+    s = L.summary()
+    assert s["T"] == T and s["k0_max"] == fire[0].sum(axis=1).max()
+    assert s["k_max"] == max(f.sum(axis=1).max() for f in fire)
+    assert s["flips_total"] == sum(int((fire[t] != fire[t - 1]).sum()) for t in range(1, T + 1))
+    assert s["movement_max"] == pytest.approx(max(np.linalg.norm(W - Ws[0], axis=1).max() for W in Ws), rel=1e-12)
+    with pytest.raises(ValueError, match="R"):
+        L.envelope_at(-0.1)
+
+
+def test_loss_follows_the_linear_rate_of_claim_a1_when_wide():
+    # DZPS19 / SY19: for m large enough and eta <= 1/lambda_max, ||err(t)||^2 <= (1 - eta lambda / 2)^t ||err(0)||^2;
+    # lambda from the closed-form kernel, checked here by an independent Monte Carlo estimate of the Gram matrix
+    rng = np.random.default_rng(11)
+    n, d, m, b = 5, 6, 20_000, 0.4
+    X = _unit(rng, n, d)
+    y = rng.choice([-1.0, 1.0], size=n)
+    w = rng.standard_normal((200_000, d))
+    Fm = (X @ w.T > b).astype(float)
+    H = (X @ X.T) * (Fm @ Fm.T) / w.shape[0]  # Monte Carlo NTK, not firesets.ntk
+    ev = np.linalg.eigvalsh(H)
+    lam, eta = ev[0], 1.0 / ev[-1]
+    _, L = train(TwoLayerReLU.init(m, d, b=b, rng=rng), X, y, eta, 25)
+    assert np.all(L.loss <= L.loss[0] * (1 - eta * lam / 2) ** np.arange(26) * (1 + 1e-9))
+    assert L.movement.max() <= L.claim_a1_bound(lam)  # Claim A.1's conclusion

@@ -20,12 +20,15 @@ def _colors(k):
     return plt.cm.viridis(np.linspace(0.1, 0.85, k))
 
 
-def plot_fire_counts(runs: dict, title: str = "", ax=None):
-    """``max_i k_{i,t}`` (solid), ``mean_i k_{i,t}`` (dashed) and the envelope (dotted), over ``m e^{-b^2/2}``.
+def plot_fire_counts(runs: dict, title: str = "", ax=None, C: float | None = None, C_label: str = ""):
+    """``max_i k_{i,t}`` (solid), ``mean_i k_{i,t}`` (dashed) and the proof's envelope (dotted), over ``m e^{-b^2/2}``.
 
-    ``runs`` maps ``m`` to ``(ledger, b)``.
+    ``runs`` maps ``m`` to ``(ledger, b)``. ``C`` draws Lemma B.6's bound ``k_{i,t} <= C m e^{-b^2/2}`` with a measured
+    constant as a horizontal black line.
     """
     ax = ax or plt.subplots()[1]
+    if C is not None:
+        ax.axhline(C, color="k", lw=1.5, label=C_label or rf"Lemma B.6: $C\,m e^{{-b^2/2}}$, C = {C:.3g}")
     for c, (m, (L, b)) in zip(_colors(len(runs)), runs.items()):
         s = _scale(m, b)
         t = np.arange(L.T + 1)
