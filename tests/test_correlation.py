@@ -24,7 +24,7 @@ def _same(t, snap):
     return np.array_equal(t._tree.T, T) and np.array_equal(t.W, W) and t.counters.as_dict() == c
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     cls=st.sampled_from(CLASSES),
     m=st.integers(1, 33),

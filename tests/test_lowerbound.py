@@ -21,7 +21,7 @@ from firesets.lowerbound import (
     value_bound,
 )
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ------------------------------------------------------------------ oracles written as loops
@@ -117,7 +117,7 @@ def test_literal_floor_misses_the_leftover_points():
 
 # ------------------------------------------------------------------ the ledger against the formulas
 @given(st.data())
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_ledger_counts(data):
     A, B = int_sets(data.draw, max_rows=6, max_d=3)
     n = data.draw(st.integers(1, A.shape[0]))

@@ -44,7 +44,7 @@ def test_padded_size(k, M):
     assert tree_bytes(3, k) == 8 * 3 * 2 * M
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     n_rows=st.integers(1, 6),
     n_leaves=st.integers(1, 40),

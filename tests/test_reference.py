@@ -35,7 +35,7 @@ def test_make_max_tree(k):
     assert written >= 2 * k - 1
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(cls=st.sampled_from([RefDTree, RefWTree]), m=st.integers(1, 9), n=st.integers(1, 5), data=st.data())
 def test_corrected_reference_against_brute_force(cls, m, n, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))

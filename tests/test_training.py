@@ -107,7 +107,7 @@ def _brute_ledger(Ws, X, b):
     return fire, k, union, flips, never, move, env
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), m=st.integers(1, 30), n=st.integers(1, 6), T=st.integers(0, 6),
        eta=st.floats(0.05, 3.0))
 def test_ledger_against_brute_force(seed, m, n, T, eta):

@@ -1,0 +1,45 @@
+"""Widgets of the chapter on training with the trees (book/training_with_trees.ipynb)."""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from firesets.bench import live_time
+from firesets.network import paper_threshold
+from firesets.plots.fasttrain import plot_live
+
+__all__ = ["live_panel"]
+
+
+def live_panel(d: int = 32, repeats: int = 5, seed: int = 0):
+    """Sliders for ``log2 m``, ``n`` and the threshold ``b``: re-times dense, scan, DTree and WTree GD steps live.
+
+    Sizes stay small (``m <= 2^16``) so one re-timing answers in well under two seconds; ``b`` starts at
+    ``paper_threshold(m)`` (Remark 2.6) and can be moved to see the cost follow the fire-set sizes.
+    """
+    logm = widgets.IntSlider(value=14, min=8, max=16, step=1, description="log2 m", continuous_update=False)
+    n_pick = widgets.Dropdown(options=[1, 2, 4, 8, 16], value=4, description="n")
+    b_slider = widgets.FloatSlider(value=round(paper_threshold(2**14), 2), min=0.0, max=3.5, step=0.05,
+                                   description="b", continuous_update=False)
+    paper_b = widgets.Button(description="b = sqrt(0.4 ln m)")
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            res = live_time(2 ** logm.value, n_pick.value, d, b=b_slider.value, repeats=repeats, rng=seed)
+            fig, ax = plt.subplots(figsize=(6.5, 3.2))
+            plot_live(res, ax=ax)
+            c = res["counts"]["dtree"]
+            ax.set_title(f"m = 2^{logm.value}, n = {n_pick.value}, d = {d}, b = {b_slider.value:.2f}: "
+                         f"{int(c['fire_pairs'])} firing pairs, |U| = {int(c['union'])}", fontsize=9)
+            plt.show()
+
+    def reset_b(*_):
+        b_slider.value = round(paper_threshold(2 ** logm.value), 2)
+
+    for w in (logm, n_pick, b_slider):
+        w.observe(redraw, names="value")
+    paper_b.on_click(reset_b)
+    redraw()
+    return widgets.VBox([widgets.HBox([logm, n_pick]), widgets.HBox([b_slider, paper_b]), out])
