@@ -26,19 +26,19 @@ The training algorithms of {cite}`alman2023bypass` are fast only if few neurons 
 the statement that makes this true at initialization, Lemma 2.5 (quoted from Lemma 3.8 of {cite}`syz21`), and
 the choice of threshold in Remark 2.6.
 
-```{admonition} Lemma 2.5 (Sparsity after initialization; informal version of Lemma B.3) {cite}`alman2023bypass`
+:::{admonition} Lemma 2.5 (Sparsity after initialization; informal version of Lemma B.3) {cite}`alman2023bypass`
 :class: note
 Let $b > 0$ be a tunable parameter. If we setup the neural network as in Definition 2.1, then after the randomized
 initialization, with probability at least $1 - \exp(-\Omega(m \cdot \exp(-b^2/2)))$, it holds that for any input
 data $x$, the number of activated neurons is at most $O(m \cdot \exp(-b^2/2))$, where $m$ is the total number of
 neurons.
-```
+:::
 
-```{admonition} Remark 2.6 {cite}`alman2023bypass`
+:::{admonition} Remark 2.6 {cite}`alman2023bypass`
 :class: note
 This suggests that if we take $b = \sqrt{0.4 \log m}$, we achieve a sublinear number, $O(m^{4/5})$, of activated
 neurons.
-```
+:::
 
 **Symbols.** The network is $f(W, x, a) = m^{-1/2} \sum_r a_r \sigma_b(\langle w_r, x\rangle)$ with
 $\sigma_b(z) = \max(z - b, 0)$ and $w_r \sim \mathcal N(0, I_d)$ (Definition 2.1). The fire set of an input $x$ is

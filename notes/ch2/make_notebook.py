@@ -31,13 +31,13 @@ code("%matplotlib inline")
 md(r"""
 ## The claims
 
-```{admonition} Lemma B.6 of {cite}`alman2023bypass` (Lemma C.10 of {cite}`syz21`)
+:::{admonition} Lemma B.6 of {cite}`alman2023bypass` (Lemma C.10 of {cite}`syz21`)
 :class: note
 Let $b \ge 0$ be a parameter, and let $\sigma_b(x) = \max\{x, b\}$ be the activation function. For each
 $i \in [n], t \in [T]$, $k_{i,t}$ is the number of activated neurons at the $t$-th iteration. For $0 < t \le T$, with
 probability at least $1 - n \cdot \exp(-\Omega(m) \cdot \min\{R, \exp(-b^2/2)\})$, $k_{i,t}$ is at most
 $O(m \exp(-b^2/2))$ for all $i \in [n]$.
-```
+:::
 
 ```{admonition} Definitions B.4 and B.5 (flip set, noflip set)
 :class: note
@@ -45,29 +45,31 @@ $S_{i,\mathrm{flip}}(t) := \{ r \in [m] : \mathrm{sgn}(\langle w_r(t), x_i \rang
 and $S_i := \{ r \in [m] : \forall t \in [T]\ \mathrm{sgn}(\langle w_r(t), x_i \rangle - b) = \mathrm{sgn}(\langle w_r(0), x_i \rangle - b) \}$.
 ```
 
-```{admonition} Claim A.1 (Corollary 4.1 of {cite}`dzps19`, Lemma 3.8 of {cite}`sy19`) and Definition A.2
+:::{admonition} Claim A.1 (Corollary 4.1 of {cite}`dzps19`, Lemma 3.8 of {cite}`sy19`) and Definition A.2
 :class: note
 Let $\mathrm{err}(t) = y - u(t)$ with $u(t) = f(W(t), a, X)$. If $\forall i \in [t]$,
 $\|\mathrm{err}(i)\|_2^2 \le (1 - \eta\lambda/2)^i \|\mathrm{err}(0)\|_2^2$, then
 $\|W(t+1) - W_r(0)\|_{\infty,2} \le 4\lambda^{-1} m^{-1/2} \sqrt{n}\, \|\mathrm{err}(0)\|_2 := D$.
-```
+:::
 
 Symbols: $k_{i,t} = |S_{i,\mathrm{fire}}(t)|$ with $S_{i,\mathrm{fire}}(t) = \{r : \langle w_r(t), x_i\rangle > b\}$
 (Definition 2.4); $\lambda$ is the smallest eigenvalue of the neural tangent kernel Gram matrix {cite}`jacot2018,dzps19`
 of the shifted ReLU,
 
-$$
+```{math}
+:label: eq-ntk
 H_{ij} = \langle x_i, x_j\rangle \Pr_{w \sim N(0, I_d)}\big[\langle w, x_i\rangle > b,\ \langle w, x_j\rangle > b\big],
-$$ (eq-ntk)
+```
 
 a bivariate normal orthant probability for unit-norm inputs, computed in closed form by Owen's $T$ function
 (`firesets.ntk.orthant_prob`). $R$ is the movement radius, $\|w_r(t) - w_r(0)\|_2 \le R$ for all $r$ and $t$;
 the lemma does not define it (see the errata). The proof counts the neurons that *could* fire after moving by $R$:
 for unit $x_i$, $\langle w_r(t), x_i\rangle > b$ needs $\langle w_r(0), x_i\rangle > b - R$, so
 
-$$
+```{math}
+:label: eq-envelope
 k_{i,t} \le \#\{r : \langle w_r(0), x_i \rangle > b - R(t)\}, \qquad R(t) = \|W(t) - W(0)\|_{\infty,2},
-$$ (eq-envelope)
+```
 
 whose mean is $m \Pr[z > b - R] \le m(\Pr[z > b] + 2R/\sqrt{2\pi})$ (Lemma A.5): of order $m e^{-b^2/2}$ exactly when
 $R = O(e^{-b^2/2})$. The ledger records the right side of {eq}`eq-envelope` as the *envelope*.
@@ -267,7 +269,7 @@ axes[0].set_title("synthetic data, eta = 1/lambda_max: measured (solid) and pred
 styles = ["-", "--", "-.", ":", (0, (1, 3)), (0, (5, 2, 1, 2))]
 P.plot_loss({lab: (L.loss, dict(lw=2, ls=s)) for (lab, L), s in zip(fails.items(), styles)}, ax=axes[1])
 axes[1].set_title("too large a step, too small a width")
-axes[1].set_ylim(1e-12, 1e12)
+axes[1].set_ylim(1e-12, 1e12);
 """, tags=["hide-input"], fig=("fig-loss", r"Left: the training loss for three widths at $\eta = 1/\lambda_{\max}$ (solid, first seed) against the rate $(1 - \eta\lambda/2)^t$ of Claim A.1's hypothesis (dotted). Right: $m = 2^{12}$ with $\eta$ at 1, 2.5, 6 and 10 times $1/\lambda_{\max}$, and the widths $m = 16$ and $64$ at $\eta = 1/\lambda_{\max}$."))
 md(r"""
 ### Movement against Claim A.1's bound $D$
