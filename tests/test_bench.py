@@ -1,4 +1,6 @@
-"""Tests of firesets.bench: the --tiny grid end to end (JSON schema, not speed), the analysis on closed forms."""
+"""Tests of firesets.bench (the --tiny grid end to end: JSON schema, not speed; the BLAS-pinning guard) and of
+firesets.bench_analysis (on constructed results with closed-form answers)."""
+import contextlib
 import json
 import math
 
@@ -6,6 +8,7 @@ import numpy as np
 import pytest
 
 from firesets import TwoLayerReLU, bench
+from firesets import bench_analysis as ba
 from firesets.training import make_stepper
 
 
@@ -17,7 +20,7 @@ def tiny(tmp_path_factory):
 
 
 def test_tiny_schema(tiny):
-    assert tiny["kind"] == "firesets-bench" and tiny["schema_version"] == bench.SCHEMA_VERSION
+    assert tiny["kind"] == "firesets-bench" and tiny["schema_version"] == ba.SCHEMA_VERSION
     assert tiny["grid"] == "tiny" and tiny["settings"]["blas_threads"] == 1
     for key in ("cpu_model", "cpu_count", "python", "numpy", "blas"):
         assert key in tiny["machine"]
@@ -34,7 +37,7 @@ def test_tiny_schema(tiny):
         assert c["b"] == pytest.approx(math.sqrt(0.4 * math.log(c["m"])))
         R = c["repeats"]
         assert spec["rmin"] <= R <= spec["rmax"]
-        assert set(c["seconds"]) == set(bench.CONTENDERS)
+        assert set(c["seconds"]) == set(ba.CONTENDERS)
         for name, ts in c["seconds"].items():
             assert len(ts) == R and all(t > 0 for t in ts)
             assert c["median_seconds"][name] == pytest.approx(float(np.median(ts)))
@@ -50,7 +53,7 @@ def test_tiny_schema(tiny):
             assert cnt["inner_products"] == cnt["union"] * c["n"]
         assert c["counts"]["scan"]["entries_scanned"] == c["m"] * c["n"]
         assert c["counts"]["dtree"]["nodes_visited"] >= c["n"]  # at least the roots
-    assert "summary" in tiny and set(tiny["summary"]["exponents"]) == set(bench.CONTENDERS)
+    assert "summary" in tiny and set(tiny["summary"]["exponents"]) == set(ba.CONTENDERS)
 
 
 def test_tiny_counts_match_brute_force(tiny):
@@ -72,7 +75,7 @@ def test_skips_over_memory_budget(tmp_path):
     data = bench.run("tiny", tmp_path, mem_gib=1e-9, progress=False)
     assert (tmp_path / "bench_tiny.json").exists()
     assert all(c["status"] == "skipped" and "memory estimate" in c["reason"] for c in data["configs"])
-    assert bench.load(tmp_path / "bench_tiny.json")["summary"]["speedup_dtree"]["m=2^20,n=4,d=64"] is None
+    assert ba.load(tmp_path / "bench_tiny.json")["summary"]["speedup_dtree"]["m=2^20,n=4,d=64"] is None
 
 
 def test_run_validation(tmp_path):
@@ -83,7 +86,7 @@ def test_run_validation(tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text(json.dumps({"kind": "other"}))
     with pytest.raises(ValueError, match="path"):
-        bench.load(bad)
+        ba.load(bad)
 
 
 def test_memory_estimate_covers_the_arrays():
@@ -91,7 +94,7 @@ def test_memory_estimate_covers_the_arrays():
     net = TwoLayerReLU.init(m, d, rng=0)
     X, y = bench.make_data(n, d, rng=1)
     held = net.W.nbytes
-    for name in bench.CONTENDERS:
+    for name in ba.CONTENDERS:
         s = make_stepper(name, net, X, y)
         held += sum(v.nbytes for v in vars(s).values() if isinstance(v, np.ndarray))
         tree = getattr(s, "tree", None)
@@ -102,18 +105,19 @@ def test_memory_estimate_covers_the_arrays():
 
 def test_fit_exponent_closed_form():
     ms = 2.0 ** np.arange(10, 20)
-    assert bench.fit_exponent(ms, 3.0 * ms**0.8) == pytest.approx(0.8, abs=1e-12)
+    assert ba.fit_exponent(ms, 3.0 * ms**0.8) == pytest.approx(0.8, abs=1e-12)
     with pytest.raises(ValueError, match="ms"):
-        bench.fit_exponent([4.0], [1.0])
+        ba.fit_exponent([4.0], [1.0])
 
 
 def _fake(configs):
-    return {"kind": "firesets-bench", "schema_version": bench.SCHEMA_VERSION, "configs": configs}
+    return {"kind": "firesets-bench", "schema_version": ba.SCHEMA_VERSION, "configs": configs}
 
 
-def _conf(m, n, d, t_dense, t_tree, counts=None):
+def _conf(m, n, d, t_dense, t_tree, counts=None, t_scan=None):
+    t_scan = t_tree if t_scan is None else t_scan
     return {"m": m, "n": n, "d": d, "status": "ok",
-            "median_seconds": {"dense": t_dense, "scan": t_tree, "dtree": t_tree, "wtree": t_tree},
+            "median_seconds": {"dense": t_dense, "scan": t_scan, "dtree": t_tree, "wtree": t_tree},
             "ratio_vs_dense": {"dense": 1.0, "scan": t_dense / t_tree, "dtree": t_dense / t_tree,
                                "wtree": t_dense / t_tree},
             "overhead_vs_floor": {"dtree": 2.0},
@@ -124,28 +128,84 @@ def _conf(m, n, d, t_dense, t_tree, counts=None):
 def test_summarize_on_a_constructed_result():
     confs = [_conf(2**k, 4, 64, 1e-9 * 2**k, 1e-9 * 2 ** (0.6 * k)) for k in range(14, 21)]
     confs += [_conf(2**20, 1, 64, 1.0, 0.1), _conf(2**12, 64, 64, 1.0, 2.0)]
-    s = bench.summarize(_fake(confs))
+    s = ba.summarize(_fake(confs))
     assert s["exponents"]["dense"] == pytest.approx(1.0) and s["exponents"]["dtree"] == pytest.approx(0.6)
     assert s["count_exponent_dtree"] == pytest.approx(0.8)  # the count is d * fire_pairs = 64 m^0.8
     v4 = s["speedup_dtree"]["m=2^20,n=4,d=64"]
     assert v4["met"] is True and v4["ratio"] == pytest.approx(2**20 / 2**12)
     assert s["speedup_dtree"]["m=2^20,n=1,d=64"] == {"ratio": 10.0, "target": 15.0, "met": False}
-    assert s["dtree_loses"] == [{"m": 2**12, "n": 64, "d": 64, "ratio": 0.5, "union_fraction": 0.5}]
+    (lose,) = s["dtree_loses"]
+    assert {k: lose[k] for k in ("m", "n", "d", "ratio", "union_fraction")} == {
+        "m": 2**12, "n": 64, "d": 64, "ratio": 0.5, "union_fraction": 0.5}
+    # counts: d * fire_pairs = 64 * 2^9.6 against dense 2 m n d; the time ratio splits into work and cost per op
+    ops = 64 * (2**12) ** 0.8
+    assert lose["work_ratio"] == pytest.approx(2 * 2**12 * 64 * 64 / ops)
+    assert lose["work_ratio"] / lose["cost_ratio"] == pytest.approx(0.5)
+    assert s["per_op_exponent_dtree"] == pytest.approx(0.6 - 0.8)
+    assert s["fit_window"] == {"n": 4, "d": 64, "min_m": ba.FIT_MIN_M, "points": 5, "max_m": 2**20}
+    assert s["exponents_all_m"]["dtree"] == pytest.approx(0.6)  # the constructed times are exact powers
+    assert s["theorem41_constant"]["4"] == pytest.approx([1 / 16, 1 / 16])  # 64 m^0.8 / (m^0.8 * 4^2 * 64)
+    assert s["dtree_faster_than_scan"] == 0 and s["configs_timed"] == len(confs)
+
+
+def test_verdict_lines_follow_the_numbers():
+    # met: speed-ups above target, exponent below 0.85; the words are decided by the numbers, not typed
+    fast = [_conf(2**k, 4, 64, 1e-9 * 2**k, 1e-9 * 2 ** (0.6 * k), t_scan=1.0) for k in range(16, 21)]
+    fast += [_conf(2**20, 1, 64, 20.0, 1.0, t_scan=2.0)]
+    text = "\n".join(ba.verdict_lines(ba.summarize(_fake(fast))))
+    assert "MISSED" not in text and text.count(": met") == 3
+    assert "slower than dense in 0 of 6" in text
+    assert "faster than the scan of the maintained correlation matrix in 6" in text
+    # missed: slower than target and an exponent near 1
+    slow = [_conf(2**k, 4, 64, 1e-9 * 2**k, 1.5e-9 * 2 ** (0.95 * k)) for k in range(16, 21)]
+    slow += [_conf(2**20, 1, 64, 1.0, 0.5)]
+    lines = ba.verdict_lines(ba.summarize(_fake(slow)))
+    text = "\n".join(lines)
+    assert text.count("MISSED") == 3 and ": met" not in text
+    assert "DTree 0.95 (target < 0.85: MISSED)" in text
+    # nothing timed: every number reads "not timed" / "not measured", no exception
+    empty = "\n".join(ba.verdict_lines(ba.summarize(_fake([]))))
+    assert empty.count("not timed") == 2 and "DTree not measured" in empty and "in 0 of 0" in empty
+
+
+def test_work_decomposition_closed_form():
+    c = _conf(1024, 4, 8, 2.0, 0.5, counts={"nodes_visited": 100, "inner_products": 40, "nodes_written": 60,
+                                              "fire_pairs": 12, "union": 10})
+    w = ba.work_decomposition(c)
+    assert w["ops"] == 100 + 8 * 40 + 60 + 8 * 12 and w["dense_ops"] == 2 * 1024 * 4 * 8
+    assert w["work_ratio"] == pytest.approx(65536 / 576)
+    assert w["cost_ratio"] == pytest.approx((0.5 / 576) / (2.0 / 65536))
+    assert w["work_ratio"] / w["cost_ratio"] == pytest.approx(2.0 / 0.5)
 
 
 def test_theorem41_work_and_parallel_estimate():
     c = _conf(1024, 4, 8, 1.0, 0.5, counts={"nodes_visited": 100, "inner_products": 40, "nodes_written": 60,
                                               "fire_pairs": 12, "union": 10})
-    w = bench.theorem41_work(c)
+    w = ba.theorem41_work(c)
     assert w["query"] == 100 and w["update"] == 8 * 40 + 60 and w["gradient"] == 8 * 12
     assert w["constant"] == pytest.approx((100 + 380 + 96) / (1024**0.8 * 16 * 8))
-    p = bench.parallel_update_estimate(c)
+    p = ba.parallel_update_estimate(c)
     assert p["serial_seconds"] == 4.0 and p["parallel_seconds"] == 2.5 and p["update_share"] == 0.5
     assert p["union_over_pairs"] == pytest.approx(10 / 12)
+    assert p["count_parallel"] == pytest.approx(100 + 380 / 4 + 96)
+    assert p["constant_parallel"] == pytest.approx((100 + 95 + 96) / (1024**0.8 * 4 * 8))
+    assert p["count_update_share"] == pytest.approx(380 / 576)
+
+
+def test_blas_guard_refuses_unpinned_threads(tmp_path, monkeypatch):
+    # a limit that does not hold (here: a no-op) must stop the run before anything is timed or written
+    import threadpoolctl
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", lambda limits=None: contextlib.nullcontext())
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: [
+        {"user_api": "blas", "internal_api": "openblas", "filepath": "/fake/libopenblas.so", "num_threads": 2}])
+    with pytest.raises(RuntimeError, match="not pinned"):
+        bench.run("tiny", tmp_path, progress=False)
+    assert not (tmp_path / "bench_tiny.json").exists()
 
 
 def test_live_time_small():
     r = bench.live_time(2**8, 2, 4, repeats=2)
-    assert set(r["median_seconds"]) == set(bench.CONTENDERS) and r["repeats"] == 2
+    assert set(r["median_seconds"]) == set(ba.CONTENDERS) and r["repeats"] == 2
     with pytest.raises(ValueError, match="m"):
         bench.live_time(0, 2)

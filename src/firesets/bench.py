@@ -3,11 +3,13 @@
 Chapter: ``book/training_with_trees.ipynb``. Writes ``book/data/bench_<grid>.json`` (``--quick``, ``--tiny`` select
 the smaller grids, ``--out`` another path). The results file holds ``machine`` (CPU, memory, Python, numpy, BLAS
 libraries), ``settings`` (grid, eta, threshold rule, seed, memory budget, BLAS threads = 1), the load averages at
-start and end, ``elapsed_seconds``, ``summary`` (:func:`summarize`) and one entry per configuration in ``configs``:
+start and end, ``elapsed_seconds``, ``summary`` (:func:`firesets.bench_analysis.summarize`) and one entry per
+configuration in ``configs``:
 ``m, n, d, b, status`` (``"ok"`` or ``"skipped"`` with ``reason``), ``mem_estimate_bytes``, ``repeats``,
 ``build_seconds``, per-round ``seconds`` and ``floor_seconds``, ``median_seconds``, ``ratio_vs_dense`` and
 ``overhead_vs_floor`` (medians of per-round ratios), and medians over rounds of ``phases`` and ``counts`` (the
-steppers' ``last_phase_seconds`` and ``last_counters``).
+steppers' ``last_phase_seconds`` and ``last_counters``). Reading the file (exponents, Theorem 4.1's terms, the
+verdict) is :mod:`firesets.bench_analysis`.
 """
 from __future__ import annotations
 
@@ -24,29 +26,21 @@ from pathlib import Path
 import numpy as np
 
 from ._validate import as_rng, check_positive_int
+from .bench_analysis import CONTENDERS, FIT_MIN_M, SCHEMA_VERSION, ok_configs, summarize
 from .maxtree import padded_size
 from .network import TwoLayerReLU, paper_threshold
 
 __all__ = [
     "GRIDS",
-    "CONTENDERS",
-    "SCHEMA_VERSION",
+    "make_data",
     "memory_estimate",
     "machine_info",
     "time_config",
     "run",
-    "load",
-    "fit_exponent",
-    "summarize",
-    "series",
-    "theorem41_work",
-    "parallel_update_estimate",
     "live_time",
     "main",
 ]
 
-SCHEMA_VERSION = 1
-CONTENDERS = ("dense", "scan", "dtree", "wtree")
 #: the grids: m, n, d values; seconds of stepping to aim at per configuration; min and max repeats
 GRIDS = {
     "full": dict(m=[2**k for k in range(12, 23)], n=[1, 4, 16, 64], d=[16, 64], budget=8.0, rmin=5, rmax=25),
@@ -55,8 +49,6 @@ GRIDS = {
 }
 DEFAULT_MEM_GIB = 6.0
 ETA = 1.0
-#: fits of the time exponent in m use m >= FIT_MIN_M (below, fixed per-call costs flatten the curves)
-FIT_MIN_M = 2**16
 
 
 # ------------------------------------------------------------------------------------------------ setup
@@ -147,6 +139,8 @@ def _load_blas() -> None:
     import scipy.linalg.blas  # noqa: F401
 
     from . import fasttrain, training  # noqa: F401
+
+
 def _floor_time(X: np.ndarray, C: np.ndarray, Wu: np.ndarray) -> float:
     """Seconds of the unavoidable products of a sparse step: ``C X`` (gradient rows) and ``X W_U^T`` (new leaves)."""
     t = time.perf_counter()
@@ -304,7 +298,7 @@ def run(grid: str = "quick", out=None, *, mem_gib: float = DEFAULT_MEM_GIB, seed
             {k: v for k, v in lib.items() if k in ("internal_api", "filepath", "num_threads")}
             for lib in threadpool_info()
         ]
-        if any(lib["num_threads"] != 1 for lib in data["threads_inside_limit"]):  # pragma: no cover
+        if any(lib["num_threads"] != 1 for lib in data["threads_inside_limit"]):
             raise RuntimeError(f"BLAS threads not pinned to 1: {data['threads_inside_limit']}")
         bar = tqdm(total=len(configs), desc=f"bench {grid}", disable=not progress, file=sys.stderr)
         current = (None, None)
@@ -344,100 +338,6 @@ def run(grid: str = "quick", out=None, *, mem_gib: float = DEFAULT_MEM_GIB, seed
     return data
 
 
-# ------------------------------------------------------------------------------------------------ analysis
-def load(path) -> dict:
-    """Read a results file written by :func:`run` (checks the schema version)."""
-    data = json.loads(Path(path).read_text())
-    if data.get("kind") != "firesets-bench" or data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"path: expected a firesets-bench results file of schema {SCHEMA_VERSION}, got {path}")
-    return data
-
-
-def _ok(data):
-    return [c for c in data["configs"] if c.get("status") == "ok"]
-
-
-def fit_exponent(ms, ts) -> float:
-    """Least-squares slope of ``log t`` against ``log m`` (the fitted exponent of ``t ~ m^alpha``)."""
-    ms, ts = np.asarray(ms, dtype=float), np.asarray(ts, dtype=float)
-    if ms.size < 2:
-        raise ValueError(f"ms: expected at least two sizes to fit, got {ms.size}")
-    return float(np.polyfit(np.log(ms), np.log(ts), 1)[0])
-
-
-def summarize(data: dict) -> dict:
-    """The chapter's targets from a results dict: speed-ups at m = 2^20, d = 64; exponents; losses; overheads."""
-    ok = _ok(data)
-    by = {(c["m"], c["n"], c["d"]): c for c in ok}
-    out: dict = {"speedup_dtree": {}, "exponents": {}, "count_exponent_dtree": None, "dtree_loses": [],
-                 "overhead_dtree": {}}
-    for n, target in ((4, 3.0), (1, 15.0)):
-        c = by.get((2**20, n, 64))
-        out["speedup_dtree"][f"m=2^20,n={n},d=64"] = (
-            None if c is None else {"ratio": c["ratio_vs_dense"]["dtree"], "target": target,
-                                    "met": c["ratio_vs_dense"]["dtree"] >= target})
-    for name in CONTENDERS:
-        rows = sorted((c["m"], c["median_seconds"][name]) for c in ok
-                      if c["n"] == 4 and c["d"] == 64 and c["m"] >= FIT_MIN_M and name in c["median_seconds"])
-        out["exponents"][name] = fit_exponent(*zip(*rows)) if len(rows) >= 2 else None
-    rows = sorted((c["m"], theorem41_work(c)["total"]) for c in ok
-                  if c["n"] == 4 and c["d"] == 64 and c["m"] >= FIT_MIN_M and "dtree" in c.get("counts", {}))
-    rows = [r for r in rows if r[1] > 0]
-    out["count_exponent_dtree"] = fit_exponent(*zip(*rows)) if len(rows) >= 2 else None
-    for c in ok:
-        if c["ratio_vs_dense"].get("dtree", np.inf) < 1:
-            out["dtree_loses"].append({"m": c["m"], "n": c["n"], "d": c["d"], "ratio": c["ratio_vs_dense"]["dtree"],
-                                       "union_fraction": c["counts"]["dtree"].get("union", 0) / c["m"]})
-        if c["d"] == 64 and c["m"] == max(cc["m"] for cc in ok if cc["d"] == 64 and cc["n"] == c["n"]):
-            out["overhead_dtree"][f"m=2^{int(math.log2(c['m']))},n={c['n']},d=64"] = c["overhead_vs_floor"]["dtree"]
-    return out
-
-
-def series(data: dict, contender: str, n: int, d: int, key: str = "median_seconds"):
-    """Sorted ``(m, value)`` arrays of one contender at fixed ``(n, d)`` over the timed configurations."""
-    rows = sorted((c["m"], c[key][contender]) for c in _ok(data)
-                  if c["n"] == n and c["d"] == d and contender in c.get(key, {}))
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ms, vals = zip(*rows)
-    return np.array(ms, dtype=np.int64), np.array(vals, dtype=float)
-
-
-def theorem41_work(config: dict, contender: str = "dtree") -> dict:
-    """The three terms of the proof of Theorem E.1, from the measured counts of one configuration.
-
-    ``T_1 = sum_i T_QUERY = nodes_visited``; ``T_2 = T_UPDATE |U| = d * inner_products + nodes_written``
-    (``n`` inner products and ``n`` repaired paths per changed neuron); ``T_3 = d sum_i k_{i,t} = d * fire_pairs``.
-    ``constant = (T_1 + T_2 + T_3) / (m^{4/5} n^2 d)``: the constant the ``O`` of Theorem 4.1 hides.
-    """
-    c = config["counts"][contender]
-    m, n, d = config["m"], config["n"], config["d"]
-    t1 = float(c.get("nodes_visited", 0))
-    t2 = d * float(c.get("inner_products", 0)) + float(c.get("nodes_written", 0))
-    t3 = d * float(c.get("fire_pairs", 0))
-    bound = m**0.8 * n**2 * d
-    return {"query": t1, "update": t2, "gradient": t3, "total": t1 + t2 + t3, "bound": bound,
-            "constant": (t1 + t2 + t3) / bound}
-
-
-def parallel_update_estimate(config: dict, contender: str = "dtree") -> dict:
-    """Section 5's remark from the measurements: the DTree step if UPDATE ran on ``n`` workers (one per tree).
-
-    The update phase is divided by ``n`` (the ideal split: each tree repairs its own leaves and paths), the query and
-    forward/backward phases are kept. Also the overlap of the fire sets: ``union / fire_pairs`` (1 when the fire
-    sets are disjoint), which decides whether the update work ``|U| n d`` is nearer ``m^{4/5} n^2 d`` or smaller.
-    """
-    ph = config["phases"][contender]
-    n = config["n"]
-    serial = sum(ph.values())
-    par = ph.get("query", 0.0) + ph.get("forward_backward", 0.0) + ph.get("update", 0.0) / n
-    cnt = config["counts"][contender]
-    pairs = max(float(cnt.get("fire_pairs", 0)), 1.0)
-    return {"serial_seconds": serial, "parallel_seconds": par, "update_share": ph.get("update", 0.0) / serial,
-            "speedup_vs_dense_parallel": config["median_seconds"]["dense"] / par,
-            "union_over_pairs": float(cnt.get("union", 0)) / pairs}
-
-
 # ------------------------------------------------------------------------------------------------ live
 def live_time(m: int, n: int, d: int = 32, b=None, *, repeats: int = 5, eta: float = ETA, rng=0) -> dict:
     """Re-time the four contenders at one small size (BLAS pinned to one thread): the chapter's live panel.
@@ -473,7 +373,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     grid = "quick" if args.quick else "tiny" if args.tiny else "full"
     data = run(grid, args.out, mem_gib=args.mem_gib, seed=args.seed, progress=not args.no_progress)
-    print(f"wrote {data['path']} ({len(_ok(data))} of {len(data['configs'])} configurations timed, "
+    print(f"wrote {data['path']} ({len(ok_configs(data))} of {len(data['configs'])} configurations timed, "
           f"{data['elapsed_seconds']:.0f} s)")
     print(json.dumps(data["summary"], indent=1))
     return 0

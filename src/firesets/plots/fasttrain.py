@@ -6,7 +6,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.bench import CONTENDERS, FIT_MIN_M, _ok, fit_exponent, series, theorem41_work
+from firesets.bench_analysis import CONTENDERS, FIT_MIN_M, fit_exponent, series, theorem41_work
+from firesets.bench_analysis import ok_configs as _ok
 from firesets.plots import PALETTE
 
 __all__ = ["plot_time_vs_m", "plot_crossover", "plot_phases", "plot_theorem41", "plot_live"]
@@ -136,10 +137,12 @@ def plot_theorem41(data: dict, d: int = 64, contender: str = "dtree"):
 
 
 def plot_live(result: dict, ax=None):
-    """Bars of a :func:`firesets.bench.live_time` result (ms per step per contender, speed-ups printed on top)."""
+    """Bars of a :func:`firesets.bench.live_time` result or of one ``configs`` entry of the results file (ms per step
+    per contender in the order of ``CONTENDERS``, speed-ups over dense printed on top)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
-    names = list(result["median_seconds"])
+    names = [k for k in CONTENDERS if k in result["median_seconds"]]
+    names += [k for k in result["median_seconds"] if k not in names]
     vals = [result["median_seconds"][k] * 1e3 for k in names]
     bars = ax.bar([LABELS.get(k, k) for k in names], vals, color=[PALETTE.get(k, "0.5") for k in names])
     for bar, k in zip(bars, names):

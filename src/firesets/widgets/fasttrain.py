@@ -11,11 +11,12 @@ from firesets.plots.fasttrain import plot_live
 __all__ = ["live_panel"]
 
 
-def live_panel(d: int = 32, repeats: int = 5, seed: int = 0):
+def live_panel(d: int = 16, repeats: int = 5, seed: int = 0):
     """Sliders for ``log2 m``, ``n`` and the threshold ``b``: re-times dense, scan, DTree and WTree GD steps live.
 
-    Sizes stay small (``m <= 2^16``) so one re-timing answers in well under two seconds; ``b`` starts at
-    ``paper_threshold(m)`` (Remark 2.6) and can be moved to see the cost follow the fire-set sizes.
+    Sizes stay small (``m <= 2^16``, ``n <= 16``, ``d = 16`` as in the benchmark's smaller grid) so one re-timing
+    answers in well under two seconds; ``b`` starts at ``paper_threshold(m)`` (Remark 2.6) and can be moved to see
+    the cost follow the fire-set sizes; the button resets it to ``paper_threshold(m)`` of the current ``m``.
     """
     logm = widgets.IntSlider(value=14, min=8, max=16, step=1, description="log2 m", continuous_update=False)
     n_pick = widgets.Dropdown(options=[1, 2, 4, 8, 16], value=4, description="n")
