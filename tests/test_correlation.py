@@ -242,3 +242,84 @@ def test_copy_false_shares_weights():
     t2 = CorrelationDTree(W, X)  # default: a copy
     t2.update(4, [0.0, 0.0])
     assert not np.array_equal(W[4], [0.0, 0.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(m=st.integers(1, 40), n=st.integers(1, 9), node_search=st.booleans(), data=st.data())
+def test_dtree_pairs_by_neuron_against_brute_force(m, n, node_search, data):
+    # both search strategies (all trees at once, tree by tree): pairs in (r, i) order, their values, FIND's visits
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    W = rng.integers(-2, 3, (m, 3)).astype(float)
+    X = rng.integers(-2, 3, (n, 3)).astype(float)
+    t = CorrelationDTree(W, X)
+    t.NODE_SEARCH_MAX_N = 10**6 if node_search else 0
+    C = X @ W.T
+    R = np.unique(rng.integers(0, m, rng.integers(0, m + 1)))  # sorted, unique: the fast path of update_many
+    Z = rng.integers(-2, 3, (R.size, 3)).astype(float)
+    t.update_many(R, Z)
+    W[R] = Z
+    C = X @ W.T
+    tau = float(data.draw(st.sampled_from([C.min() - 1, C.max(), 0.0, 0.5, float(C.flat[0])])))
+    before = t.counters.nodes_visited
+    ii, rr, vals = t.query_pairs_by_neuron(tau)
+    er, ei = np.nonzero(C.T > tau)  # (r, i) order
+    assert np.array_equal(ii, ei) and np.array_equal(rr, er)
+    assert np.array_equal(vals, C[ei, er])
+    reference = CorrelationDTree(W, X)
+    reference.query_all(tau)
+    assert t.counters.nodes_visited - before == reference.counters.nodes_visited
+    i2, r2 = t.query_all(tau)
+    bi, br = _brute_pairs(W, X, tau)
+    assert np.array_equal(i2, bi) and np.array_equal(r2, br)
+    assert t.check_invariant() and np.array_equal(t.correlations, C)
+
+
+def test_update_many_sorted_unique_fast_path_matches_sequential_updates():
+    rng = np.random.default_rng(21)  # integer-valued floats: every inner product is exact, whatever the BLAS order
+    W = rng.integers(-3, 4, (50, 3)).astype(float)
+    X = rng.integers(-3, 4, (4, 3)).astype(float)
+    a, b = CorrelationDTree(W, X), CorrelationDTree(W, X)
+    R = np.array([2, 7, 8, 30, 49])
+    Z = rng.integers(-3, 4, (5, 3)).astype(float)
+    a.update_many(R, Z)
+    for r, z in zip(R, Z):
+        b.update(r, z)
+    assert np.array_equal(a.correlations, b.correlations) and np.array_equal(a.W, b.W)
+    assert a.counters.inner_products == b.counters.inner_products
+    with pytest.raises(ValueError, match="tau"):
+        a.query_pairs_by_neuron(np.inf)
+
+
+@settings(max_examples=100, deadline=None)
+@given(m=st.integers(1, 40), n=st.integers(1, 9), data=st.data())
+def test_wtree_query_many_against_brute_force(m, n, data):
+    # FIND on a set of trees: the pairs of those neurons in (r, i) order, and the visits of query(r) on each
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    W = rng.integers(-2, 3, (m, 3)).astype(float)
+    X = rng.integers(-2, 3, (n, 3)).astype(float)
+    t = CorrelationWTree(W, X)
+    C = X @ W.T
+    R = rng.integers(0, m, rng.integers(0, 2 * m + 1))  # any order, repeats
+    tau = float(data.draw(st.sampled_from([C.min() - 1, C.max(), 0.0, 0.5, float(C.flat[0])])))
+    before = t.counters.nodes_visited
+    ii, rr = t.query_many(R, tau)
+    keep = np.zeros(m, dtype=bool)
+    keep[R] = True
+    er, ei = np.nonzero((C.T > tau) & keep[:, None])  # (r, i) order
+    assert np.array_equal(ii, ei) and np.array_equal(rr, er)
+    reference = CorrelationWTree(W, X)
+    for r in np.unique(R):
+        reference.query(int(r), tau)
+    assert t.counters.nodes_visited - before == reference.counters.nodes_visited
+
+
+def test_wtree_query_many_validates():
+    t = CorrelationWTree(np.ones((5, 2)), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="R"):
+        t.query_many([5], 0.0)
+    with pytest.raises(TypeError, match="R"):
+        t.query_many([0.5], 0.0)
+    with pytest.raises(ValueError, match="tau"):
+        t.query_many([0], np.nan)
+    ii, rr = t.query_many([], 0.0)
+    assert ii.size == rr.size == 0

@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firesets import TwoLayerReLU
-from firesets.fasttrain import DTreeStepper, ScanStepper, WTreeStepper, group_rows, sparse_gd_rows
+from firesets.fasttrain import (
+    DTreeStepper,
+    ScanStepper,
+    WTreeStepper,
+    group_rows,
+    sparse_forward,
+    sparse_gd_rows,
+    update_rows_blocked,
+)
 from firesets.training import DenseStepper, available_steppers, make_stepper, train
 
 SPARSE = [ScanStepper, DTreeStepper, WTreeStepper]
@@ -242,3 +250,42 @@ def test_sparse_gd_rows_against_network_gradient():
     outside = np.setdiff1d(np.arange(m), U)
     assert np.array_equal(full[outside], net.W[outside])  # zero gradient off the union
     assert C.shape == (U.size, n)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 8])
+def test_update_rows_blocked_against_direct_products(block):
+    # W[U] += C X in place, and the returned (|U|, n) block equals W[U] X^T, whatever the block size
+    rng = np.random.default_rng(13)
+    m, n, d = 40, 3, 5
+    W = rng.standard_normal((m, d))
+    X = rng.standard_normal((n, d))
+    U = np.array([0, 4, 5, 11, 20, 21, 22, 39])
+    C = rng.standard_normal((U.size, n))
+    expected = W.copy()
+    expected[U] += C @ X
+    vals = update_rows_blocked(W, U, C, X, block=block)
+    assert np.allclose(W, expected, rtol=0, atol=1e-13)
+    untouched = np.setdiff1d(np.arange(m), U)
+    assert np.array_equal(W[untouched], expected[untouched])  # bit-for-bit: rows outside U are never written
+    assert vals.shape == (U.size, n) and np.allclose(vals, W[U] @ X.T, rtol=0, atol=1e-13)
+    assert update_rows_blocked(W, np.zeros(0, dtype=np.int64), np.zeros((0, n)), X).shape == (0, n)
+
+
+def test_sparse_forward_is_the_first_half_of_sparse_gd_rows():
+    # same loss, union, coefficients and changed rows; y_i = u_i on one point leaves its pairs inactive
+    rng = np.random.default_rng(14)
+    m, n, d = 64, 4, 3  # integer W and X, b = 0.5, m^{-1/2} = 1/8: every forward value is exact
+    net = TwoLayerReLU.init(m, d, b=0.5, rng=rng)
+    net = net.with_weights(rng.integers(-2, 3, (m, d)).astype(float))
+    X = rng.integers(-1, 2, (n, d)).astype(float)
+    y = rng.standard_normal(n)
+    y[1] = net.forward(X)[1]  # zero error on point 1: neurons firing only there do not change
+    P = X @ net.W.T
+    rr, ii = np.nonzero(P.T > net.b)  # (r, i) order
+    loss, U, pos, C, changed = sparse_forward(ii, rr, P[ii, rr], net.a, net.b, y, 0.5, n, rr_sorted=True)
+    loss2, U2, W_new, changed2, C2 = sparse_gd_rows(ii, rr, P[ii, rr], net.a, net.b, y, X, lambda R: net.W[R], 0.5)
+    assert loss == loss2 and np.array_equal(U, U2) and np.array_equal(C, C2) and np.array_equal(changed, changed2)
+    assert np.array_equal(U[pos], rr)
+    err = net.forward(X) - y
+    fire = P.T > net.b
+    assert np.array_equal(changed, np.flatnonzero(fire[:, err != 0].any(axis=1)))

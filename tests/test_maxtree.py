@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firesets.maxtree import MaxTreeArray, padded_size, tree_bytes
+from firesets.maxtree import MaxTreeArray, padded_size, path_union_size, tree_bytes
 
 
 def _dfs_visits(leaves_row, tau):
@@ -177,3 +177,121 @@ def test_bad_query_arguments_and_integer_sizes():
         with pytest.raises(exc, match=name):
             call()
     assert np.array_equal(t.T, before)
+
+
+def _ancestors(cols, M):
+    """Brute force: the set of nodes on the leaf-to-root paths of the leaves ``cols``."""
+    return {(M + int(c)) >> k for c in cols for k in range(M.bit_length())}
+
+
+@settings(max_examples=200, deadline=None)
+@given(n_leaves=st.integers(1, 5000), data=st.data())
+def test_path_union_size_against_ancestor_sets(n_leaves, data):
+    cols = np.array(sorted(data.draw(st.sets(st.integers(0, n_leaves - 1), max_size=40))), dtype=np.int64)
+    M = padded_size(n_leaves)
+    assert path_union_size(cols, M.bit_length() - 1) == (len(_ancestors(cols, M)) if cols.size else 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n_rows=st.integers(1, 7),
+    n_leaves=st.integers(1, 70),
+    dense_ratio=st.sampled_from([0, 1, 2, 10**9]),  # always dense, the tuned values, never dense
+    block=st.sampled_from([1, 3, 1 << 14]),
+    data=st.data(),
+)
+def test_set_nodes_major_and_report_above_nodes_against_brute_force(n_rows, n_leaves, dense_ratio, block, data):
+    # the "col" layout paths the DTree uses: leaf-major updates and the all-trees-at-once search, against brute
+    # force (leaves, a fresh build, FIND's visit count per row) and against the per-(row, node) search
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    t = MaxTreeArray(n_rows, n_leaves, layout="col")
+    t.DENSE_UPDATE_RATIO = t.NODE_DENSE_RATIO = dense_ratio
+    t.LEVEL_BLOCK = block
+    V = rng.integers(-4, 5, (n_rows, n_leaves)).astype(float)
+    t.leaves[:] = V
+    t.rebuild()
+    M = padded_size(n_leaves)
+    for _ in range(data.draw(st.integers(1, 6))):
+        cols = np.unique(rng.integers(0, n_leaves, rng.integers(1, n_leaves + 1)))
+        vals = rng.integers(-4, 5, (cols.size, n_rows)).astype(float)  # leaf-major
+        written = t.set_nodes_major(cols, vals)
+        V[:, cols] = vals.T
+        assert written == len(_ancestors(cols, M))
+        fresh = MaxTreeArray(n_rows, n_leaves, layout="col")
+        fresh.leaves[:] = V
+        fresh.rebuild()
+        assert np.array_equal(t.T, fresh.T)
+        tau = float(data.draw(st.sampled_from([-5.0, -0.5, 0.0, 1.0, 2.5, 4.0, 9.0])))
+        rows, leaves, values, visited = t.report_above_nodes(tau)
+        er, ec = _brute(V, tau, "col")  # sorted by (leaf, row)
+        assert np.array_equal(rows, er) and np.array_equal(leaves, ec)
+        assert np.array_equal(values, V[er, ec])
+        assert visited == sum(_dfs_visits(V[i], tau) for i in range(n_rows))
+        assert visited == t.report_above(tau)[2]
+
+
+def test_nodes_major_methods_on_one_row_tree_and_layout_check():
+    rng = np.random.default_rng(8)
+    t = MaxTreeArray(1, 37)  # "row" layout with one row: the same buffer as "col"
+    V = rng.standard_normal(37)
+    t.leaves[0] = V
+    t.rebuild()
+    t.set_nodes_major(np.array([0, 5, 36]), np.array([[9.0], [-9.0], [3.0]]))
+    V[[0, 5, 36]] = [9.0, -9.0, 3.0]
+    assert t.check_invariant() and np.array_equal(t.leaves[0], V)
+    rows, leaves, values, _ = t.report_above_nodes(0.5)
+    assert np.array_equal(leaves, np.flatnonzero(V > 0.5)) and not rows.any()
+    assert np.array_equal(values, V[V > 0.5])
+    t2 = MaxTreeArray(2, 5)
+    with pytest.raises(ValueError, match="col"):
+        t2.set_nodes_major(np.array([0]), np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="col"):
+        t2.report_above_nodes(0.0)
+    with pytest.raises(ValueError, match="tau"):
+        MaxTreeArray(2, 5, layout="col").report_above_nodes(np.nan)
+    assert MaxTreeArray(2, 5, layout="col").set_nodes_major(np.zeros(0, dtype=np.int64), np.zeros((0, 2))) == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n_rows=st.integers(1, 9),
+    n_leaves=st.integers(1, 40),
+    layout=st.sampled_from(["row", "col"]),
+    block=st.sampled_from([1, 2, 1 << 8]),
+    dense_ratio=st.sampled_from([0, 8, 10**9]),
+    data=st.data(),
+)
+def test_set_rows_blocks_and_report_on_a_set_of_rows(n_rows, n_leaves, layout, block, dense_ratio, data):
+    # blockwise set_rows against a fresh build; report_above on a sorted set of rows against brute force and
+    # FIND's visit count on each of those rows
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    t = MaxTreeArray(n_rows, n_leaves, layout=layout)
+    t.ROWS_BLOCK = block
+    t.DENSE_RATIO = dense_ratio
+    V = rng.integers(-4, 5, (n_rows, n_leaves)).astype(float)
+    t.leaves[:] = V
+    t.rebuild()
+    rows = np.unique(rng.integers(0, n_rows, rng.integers(1, n_rows + 1)))
+    vals = rng.integers(-4, 5, (rows.size, n_leaves)).astype(float)
+    assert t.set_rows(rows, vals) == n_leaves + padded_size(n_leaves) - 1
+    V[rows] = vals
+    fresh = MaxTreeArray(n_rows, n_leaves, layout=layout)
+    fresh.leaves[:] = V
+    fresh.rebuild()
+    assert np.array_equal(t.T, fresh.T)
+    tau = float(data.draw(st.sampled_from([-5.0, -0.5, 0.0, 1.0, 2.5, 9.0])))
+    sel = np.unique(rng.integers(0, n_rows, rng.integers(0, n_rows + 1)))
+    r, c, visited = t.report_above(tau, row=sel)
+    mask = np.zeros_like(V, dtype=bool)
+    mask[sel] = V[sel] > tau
+    er, ec = _brute(np.where(mask, 1.0, 0.0), 0.5, layout)
+    assert np.array_equal(r, er) and np.array_equal(c, ec)
+    assert visited == sum(_dfs_visits(V[i], tau) for i in sel)
+
+
+def test_report_above_rejects_bad_row_sets():
+    t = MaxTreeArray(4, 5)
+    for bad, exc in [(np.array([2, 1]), ValueError), (np.array([1, 1]), ValueError), (np.array([4]), ValueError),
+                     (np.array([-1]), ValueError), (np.array([0.5]), TypeError), (np.array([[0]]), TypeError)]:
+        with pytest.raises(exc, match="row"):
+            t.report_above(0.0, row=bad)

@@ -100,7 +100,7 @@ def _as_matrix(A, name: str, *, cols=None) -> np.ndarray:
 
 def _last_occurrence(R: np.ndarray, Z: np.ndarray):
     """Sorted unique ``R`` with the row of ``Z`` of each index's last occurrence (sequential-update semantics)."""
-    if R.size <= 1:
+    if R.size <= 1 or bool(np.all(R[1:] > R[:-1])):  # already sorted and unique: nothing to resolve
         return R, Z
     rev = R[::-1]
     uniq, first_in_rev = np.unique(rev, return_index=True)
@@ -194,17 +194,25 @@ class CorrelationDTree(_CorrelationTree):
     see the chapter's errata. QUERY (Algorithm 2, Lemma D.4) reports ``{r : <w_r, x_i> > tau}`` with the strict
     test of Theorem 3.1 (Algorithm 2 tests ``>=``).
 
-    ``update_many(R, Z)`` equals ``update(R[k], Z[k])`` for k in order (a repeated index: the last row wins),
-    but shares the repaired paths. Counters: ``inner_products`` +n per updated neuron, ``nodes_written`` the
+    Storage: the ``n`` trees share one ``(2M, n)`` buffer (``MaxTreeArray`` ``"col"`` layout): the ``n`` values of
+    a node are contiguous, so a batched path repair (:meth:`MaxTreeArray.set_nodes_major`) and the all-trees
+    search of :meth:`query_pairs_by_neuron` move all ``n`` trees' values of a node, or of a sibling pair, with one
+    gather. ``update_many(R, Z)`` equals ``update(R[k], Z[k])`` for k in order (a repeated index: the last row
+    wins; a sorted, unique ``R`` skips the de-duplication), but shares the repaired paths.
+    Counters: ``inner_products`` +n per updated neuron, ``nodes_written`` the
     nodes on the union of repaired paths (``n (log2 M + 1)`` for one neuron, ``M`` = m rounded up to a power
     of two), ``nodes_visited`` the FIND reads (one per root plus two per internal node above ``tau``).
     """
 
     _kind = "dtree"
+    #: :meth:`query_pairs_by_neuron` searches the trees together up to this many trees
+    NODE_SEARCH_MAX_N = 4
 
     def __init__(self, W, X, *, max_bytes=None, copy=True):
         super().__init__(W, X, max_bytes=max_bytes, copy=copy)
-        self._tree = MaxTreeArray(self.n, self.m, max_bytes=max_bytes)
+        # "col" layout: the n values of a neuron's leaf (and of every node) are contiguous, so a path repair or a
+        # FIND step reads all n trees at once (one gather of a sibling pair serves every tree)
+        self._tree = MaxTreeArray(self.n, self.m, layout="col", max_bytes=max_bytes)
         written = self._tree.fill_product(self._X, self._W)
         self.counters.inner_products += self.n * self.m
         self.counters.nodes_written += self.n * written
@@ -236,8 +244,17 @@ class CorrelationDTree(_CorrelationTree):
         if R.size == 0:
             return
         self._W[R] = Z
-        vals = self._X @ Z.T  # (n, |R|)
-        written = self._tree.set_columns(R, vals)
+        self._set_leaves(R, Z @ self._X.T)
+
+    def _set_leaves(self, R: np.ndarray, vals: np.ndarray) -> None:
+        """Trusted UPDATE of the leaves only: ``R`` sorted unique, ``vals[j, i] = <w_{R[j]}, x_i>`` for the new ``W``.
+
+        For callers that have already written ``W[R]`` and computed the new inner products (the DTree stepper);
+        no validation. Counts ``n |R|`` inner products and the path-union nodes.
+        """
+        if R.size == 0:
+            return
+        written = self._tree.set_nodes_major(R, vals)
         self.counters.inner_products += self.n * R.size
         self.counters.nodes_written += self.n * written
 
@@ -248,7 +265,39 @@ class CorrelationDTree(_CorrelationTree):
 
     def query_all(self, tau):
         """QUERY of every tree: int arrays ``(i, r)`` of all pairs with ``<w_r, x_i> > tau``, sorted by ``(i, r)``."""
-        return self._report(tau)
+        ii, rr, _ = self.query_pairs_by_neuron(tau)
+        if self.n == 1 or ii.size == 0:
+            return ii, rr
+        order = np.argsort(ii, kind="stable")  # (r, i) -> (i, r): r stays sorted within each i
+        return ii[order], rr[order]
+
+    def query_pairs_by_neuron(self, tau):
+        """QUERY of every tree, with the pairs in ``(r, i)`` order and their values.
+
+        Returns
+        -------
+        ii, rr : int64 arrays
+            Every pair with ``<w_r, x_i> > tau`` (strict), sorted by ``(r, i)``.
+        values : float64 array
+            ``<w_r, x_i>`` of those pairs, read from the leaves.
+
+        Notes
+        -----
+        For ``n <= NODE_SEARCH_MAX_N`` the ``n`` trees are searched together
+        (:meth:`MaxTreeArray.report_above_nodes`: a node's two children are read in all trees with one gather);
+        for larger ``n`` a node above ``tau`` in one tree is mostly below it in the others, and the per-tree frontier
+        of :meth:`MaxTreeArray.report_above` reads less (measured at m = 2^20: the node search wins at n = 1, 4 and
+        loses at n = 8, 16). Either way ``nodes_visited`` is what FIND run on each tree separately reads.
+        """
+        tau = check_finite_real(tau, "tau")
+        tree = self._tree
+        if self.n <= self.NODE_SEARCH_MAX_N:
+            ii, rr, vals, visited = tree.report_above_nodes(tau)
+        else:
+            ii, rr, visited = tree.report_above(tau)  # "col" layout: sorted by (leaf r, tree i)
+            vals = tree._flat[(rr + tree.M) * self.n + ii]
+        self.counters.nodes_visited += visited
+        return ii, rr, vals
 
 
 class CorrelationWTree(_CorrelationTree):
@@ -275,14 +324,17 @@ class CorrelationWTree(_CorrelationTree):
     should read ``log n``.
 
     ``query_all(tau)`` returns the same ``(i, r)`` arrays, sorted by ``(i, r)``, as
-    :meth:`CorrelationDTree.query_all`, so the two structures are interchangeable there.
+    :meth:`CorrelationDTree.query_all`, so the two structures are interchangeable there. ``query_many(R, tau)``
+    runs FIND on the trees of ``R`` only (the re-query of Algorithm 9, lines 36-46).
     """
 
     _kind = "wtree"
 
     def __init__(self, W, X, *, max_bytes=None, copy=True):
         super().__init__(W, X, max_bytes=max_bytes, copy=copy)
-        self._tree = MaxTreeArray(self.m, self.n, layout="col", max_bytes=max_bytes)
+        # "row" layout: each of the m small trees is one contiguous run of 2 pow2(n) slots, so rebuilding a tree
+        # (UPDATE) writes one contiguous run and FIND on a set of trees (query_many) stays inside their runs
+        self._tree = MaxTreeArray(self.m, self.n, layout="row", max_bytes=max_bytes)
         written = self._tree.fill_product(self._W, self._X)
         self.counters.inner_products += self.n * self.m
         self.counters.nodes_written += self.m * written
@@ -315,7 +367,17 @@ class CorrelationWTree(_CorrelationTree):
         if R.size == 0:
             return
         self._W[R] = Z
-        written = self._tree.set_rows(R, Z @ self._X.T)
+        self._set_trees(R, Z @ self._X.T)
+
+    def _set_trees(self, R: np.ndarray, vals: np.ndarray) -> None:
+        """Trusted UPDATE of the trees only: ``R`` sorted unique, ``vals[j, i] = <w_{R[j]}, x_i>`` for the new ``W``.
+
+        For callers that have already written ``W[R]`` and computed the new inner products (the WTree stepper);
+        no validation. Counts ``n |R|`` inner products and the rebuilt nodes.
+        """
+        if R.size == 0:
+            return
+        written = self._tree.set_rows(R, vals)
         self.counters.inner_products += self.n * R.size
         self.counters.nodes_written += R.size * written
 
@@ -326,5 +388,36 @@ class CorrelationWTree(_CorrelationTree):
 
     def query_all(self, tau):
         """QUERY of every tree: int arrays ``(i, r)`` with ``<w_r, x_i> > tau``, sorted by ``(i, r)`` like the DTree's."""
-        r_idx, i_idx = self._report(tau)  # "col" layout: sorted by (leaf i, tree r)
-        return i_idx, r_idx
+        r_idx, i_idx = self._report(tau)  # "row" layout: sorted by (tree r, leaf i)
+        if i_idx.size == 0:
+            return i_idx, r_idx
+        order = np.argsort(i_idx, kind="stable")  # -> (i, r): r stays sorted within each i
+        return i_idx[order], r_idx[order]
+
+    def query_many(self, R, tau):
+        """QUERY(r, tau) for every ``r`` of ``R`` at once: FIND (Algorithm 15) on the trees ``R`` only.
+
+        Parameters
+        ----------
+        R : int array
+            Neurons (any order, repeats allowed; each tree is searched once).
+        tau : float
+            Threshold (strict test).
+
+        Returns
+        -------
+        ii, rr : int64 arrays
+            Every pair with ``r`` in ``R`` and ``<w_r, x_i> > tau``, sorted by ``(r, i)``.
+
+        Notes
+        -----
+        Counts ``nodes_visited`` like :meth:`query` on each tree (root plus both children of every internal node
+        above ``tau``): ``O(|R| + sum_r k~_r log n)`` (Lemma D.8).
+        """
+        R = _check_index_array(R, "R", self.m)
+        tau = check_finite_real(tau, "tau")
+        if R.size > 1 and not bool(np.all(R[1:] > R[:-1])):
+            R = np.unique(R)
+        rr, ii, visited = self._tree.report_above(tau, row=R)
+        self.counters.nodes_visited += visited
+        return ii, rr

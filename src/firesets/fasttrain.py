@@ -16,7 +16,8 @@ from .correlation import CorrelationDTree, CorrelationWTree
 from .network import TwoLayerReLU
 from .training import StepRecord, check_eta, register_stepper
 
-__all__ = ["ScanStepper", "DTreeStepper", "WTreeStepper", "sparse_gd_rows", "group_rows"]
+__all__ = ["ScanStepper", "DTreeStepper", "WTreeStepper", "sparse_gd_rows", "sparse_forward", "update_rows_blocked",
+           "group_rows"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -113,8 +114,26 @@ def sparse_gd_rows(ii, rr, p, a, b, y, X, W_rows, eta, *, rr_sorted=False):
     Algorithm 8 writes ``M = X diag(y - u)``, ``Delta W = M P`` and ``W <- W - eta Delta W``, which is gradient
     *ascent*; we subtract the gradient (see the chapter's errata).
     """
+    loss, U, pos, C, changed = sparse_forward(ii, rr, p, a, b, y, eta, X.shape[0], rr_sorted=rr_sorted)
+    W_new = np.ascontiguousarray(W_rows(U), dtype=np.float64)
+    if U.size:
+        _add_CX(W_new, C, X)
+    return loss, U, W_new, changed, C
+
+
+def _add_CX(W_rows_block: np.ndarray, C: np.ndarray, X: np.ndarray) -> None:
+    """``W_rows_block += C X`` in place: one ``dgemm`` on the Fortran view ``W^T (d, k) += X^T (d, n) C^T (n, k)``."""
+    out = _blas.dgemm(1.0, X.T, C.T, beta=1.0, c=W_rows_block.T, overwrite_c=1)
+    if not np.shares_memory(out, W_rows_block):  # pragma: no cover - BLAS copied (not expected for Fortran c)
+        W_rows_block[...] = out.T
+
+
+def sparse_forward(ii, rr, p, a, b, y, eta, n, *, rr_sorted=False):
+    """Forward pass and coefficient matrix of one sparse GD step (:func:`sparse_gd_rows` before ``C X``).
+
+    Returns ``loss, U, pos, C, changed`` (see :func:`sparse_gd_rows`; ``U[pos] == rr``).
+    """
     m = a.shape[0]
-    n = X.shape[0]
     scale = 1.0 / math.sqrt(m)
     s_pair = a[rr]
     u = np.bincount(ii, weights=s_pair * (p - b), minlength=n) * scale
@@ -122,21 +141,51 @@ def sparse_gd_rows(ii, rr, p, a, b, y, X, W_rows, eta, *, rr_sorted=False):
     loss = 0.5 * float(err @ err)
     U, pos = group_rows(rr, is_sorted=rr_sorted)
     C = np.zeros((U.size, n))
-    coef = s_pair * err[ii]
+    e_pair = err[ii]
+    coef = s_pair * e_pair
     coef *= -eta * scale
     C[pos, ii] = coef
-    W_new = np.ascontiguousarray(W_rows(U), dtype=np.float64)
-    if U.size:
-        # W_new^T (d, |U|, Fortran) += X^T (d, n) @ C^T (n, |U|): one dgemm accumulating in place
-        out = _blas.dgemm(1.0, X.T, C.T, beta=1.0, c=W_new.T, overwrite_c=1)
-        if not np.shares_memory(out, W_new):  # pragma: no cover - BLAS copied (not expected for Fortran c)
-            W_new[...] = out.T
-    active = err[ii] != 0
+    active = e_pair != 0
     if active.all():
         changed = U
     else:
         changed = U[np.bincount(pos[active], minlength=U.size) > 0]
-    return loss, U, W_new, changed, C
+    return loss, U, pos, C, changed
+
+
+#: rows per block of :func:`update_rows_blocked` (2^8 rows of d = 64 floats = 128 KiB stay in L2; measured best)
+ROW_BLOCK = 1 << 8
+
+
+def update_rows_blocked(W: np.ndarray, U: np.ndarray, C: np.ndarray, X: np.ndarray,
+                        block: int = ROW_BLOCK) -> np.ndarray:
+    """``W[U] += C X`` in place and return the new inner products ``W[U] X^T`` (``(|U|, n)``), block by block.
+
+    Each block of rows is gathered, updated by one ``dgemm``, scattered back and multiplied by ``X^T`` while it is
+    still in cache: the rows of ``W`` cross the memory bus once each way instead of three times. The loop runs over
+    ``ceil(|U| / block)`` blocks, not over neurons.
+
+    Parameters
+    ----------
+    W : (m, d) C-contiguous float64 array, updated in place.
+    U : sorted unique int array (k,).
+    C : (k, n) coefficients (row ``j`` belongs to ``U[j]``).
+    X : (n, d) data.
+    """
+    k, d = U.size, W.shape[1]
+    vals = np.empty((k, X.shape[0]))
+    if k == 0:
+        return vals
+    buf = np.empty((min(block, k), d))
+    XT = X.T
+    for s0 in range(0, k, block):
+        s1 = min(k, s0 + block)
+        Ub, B = U[s0:s1], buf[: s1 - s0]
+        np.take(W, Ub, axis=0, out=B)
+        _add_CX(B, C[s0:s1], X)
+        W[Ub] = B
+        np.matmul(B, XT, out=vals[s0:s1])
+    return vals
 
 
 class _SparseStepper:
@@ -267,8 +316,14 @@ class DTreeStepper(_SparseStepper):
     Differences from the pseudo-code (chapter errata): Algorithm 8 line 22-24 would ascend the loss (sign of
     ``M = X diag(y - u)``), we descend; line 9 runs ``t = 0 -> T`` (``T + 1`` steps), we run one step per call;
     the forward pass reads the stored inner products instead of recomputing them (``O(k)`` instead of ``O(k d)``);
-    the updates of line 27-29 go to the tree as one batch ``update_many(U, W[U])``. The weights live in the tree
-    (``self.W`` is the tree's read-only view), so the stepper holds one copy of ``W``.
+    the updates of line 27-29 go to the tree as one batch. The weights live in the tree (``self.W`` is the tree's
+    read-only view), so the stepper holds one copy of ``W``.
+
+    Implementation (speed, same arithmetic): QUERY is :meth:`CorrelationDTree.query_pairs_by_neuron`, which returns
+    the pairs in ``(r, i)`` order with their leaf values (no sort, no second read of the leaves); the forward pass and
+    the ``|U| x n`` coefficient matrix come from :func:`sparse_forward`; :func:`update_rows_blocked` gathers, updates
+    (one ``dgemm`` per block of rows), scatters and multiplies by ``X^T`` block by block in cache; the new inner
+    products, already leaf-major, repair the trees without validation (``U`` is sorted and unique by construction).
 
     Counters per step: the tree's ``nodes_visited`` (QUERY), ``inner_products`` and ``nodes_written`` (UPDATE),
     plus ``fire_pairs = sum_i k_{i,t}``, ``fire_max = max_i k_{i,t}``, ``union = |U|``, ``changed``,
@@ -297,15 +352,15 @@ class DTreeStepper(_SparseStepper):
         tree = self.tree
         before = tree.counters.as_dict()
         t0 = perf_counter()
-        ii, rr = tree.query_all(self.b)
+        ii, rr, p = tree.query_pairs_by_neuron(self.b)  # (r, i) order, values read from the leaves
         t1 = perf_counter()
-        p = tree.correlations[ii, rr]
-        W = tree.W
-        loss, U, W_new, changed, _ = sparse_gd_rows(
-            ii, rr, p, self.a, self.b, self.y, self.X, lambda R: np.take(W, R, axis=0), eta
-        )
+        loss, U, _, C, changed = sparse_forward(ii, rr, p, self.a, self.b, self.y, eta, self.n, rr_sorted=True)
         t2 = perf_counter()
-        tree.update_many(U, W_new)
+        if U.size:
+            # the tree's weights, updated in place (U is sorted and unique); the new inner products come out
+            # leaf-major (|U|, n), the layout of the tree's buffer
+            vals = update_rows_blocked(tree._W, U, C, self.X)
+            tree._set_leaves(U, vals)
         t3 = perf_counter()
         after = tree.counters.as_dict()
         counters = {key: after[key] - before[key] for key in after}
@@ -314,7 +369,7 @@ class DTreeStepper(_SparseStepper):
             leaves_rewritten=int(U.size) * self.n,
         )
         phases = {"query": t1 - t0, "forward_backward": t2 - t1, "update": t3 - t2}
-        return self._finish(record, loss, ii, rr, True, changed, counters, phases)
+        return self._finish(record, loss, ii, rr, False, changed, counters, phases)
 
 
 class WTreeStepper(_SparseStepper):
@@ -335,10 +390,8 @@ class WTreeStepper(_SparseStepper):
     Notes
     -----
     The pairs are kept in ``(r, i)`` order, the order in which the WTree reports them, so grouping them by neuron
-    needs no sort; ``fire_codes`` (``record=True``) sorts them into ``(i, r)`` order. ``CorrelationWTree`` has no
-    batched QUERY over a set of trees, and a Python loop over ``U`` is out of the question, so the re-query of the
-    trees in ``U`` reads their ``|U| n`` refreshed leaves with one comparison (counted as ``leaves_scanned``; FIND
-    would visit ``O(k~_r log n)`` nodes per tree instead).
+    needs no sort; ``fire_codes`` (``record=True``) sorts them into ``(i, r)`` order. The re-query of the trees in
+    ``U`` is one batched FIND, :meth:`CorrelationWTree.query_many` (its reads are counted in ``nodes_visited``).
     Algorithm 9 line 33 has the same sign error as Algorithm 8 (ascent); we descend.
 
     References
@@ -362,12 +415,13 @@ class WTreeStepper(_SparseStepper):
         return self.tree.W
 
     def _requery(self, U: np.ndarray):
+        """FIND on the trees of ``U`` (Algorithm 9, lines 36-46): the new pairs in ``(r, i)`` order and their values."""
         tree = self.tree
         if U.size == 0:
-            return _EMPTY, _EMPTY, np.zeros(0), 0
-        block = tree.correlations[:, U].T  # (|U|, n) refreshed leaves
-        j, ii = np.nonzero(block > self.b)  # sorted by (j, i)
-        return ii, U[j], block[j, ii], int(block.size)
+            return _EMPTY, _EMPTY, np.zeros(0)
+        ii, rr = tree.query_many(U, self.b)  # sorted by (r, i)
+        t = tree._tree
+        return ii, rr, t._flat[rr * (2 * t.M) + (t.M + ii)]
 
     def step(self, eta: float, record: bool = True) -> StepRecord | None:
         """One full-batch GD step ``W(t+1) = W(t) - eta dL/dW(W(t))``; the record describes ``W(t)``."""
@@ -376,14 +430,13 @@ class WTreeStepper(_SparseStepper):
         ii, rr, p = self._ii, self._rr, self._p
         before = tree.counters.as_dict()
         t0 = perf_counter()
-        W = tree.W
-        loss, U, W_new, changed, _ = sparse_gd_rows(
-            ii, rr, p, self.a, self.b, self.y, self.X, lambda R: np.take(W, R, axis=0), eta, rr_sorted=True
-        )
+        loss, U, _, C, changed = sparse_forward(ii, rr, p, self.a, self.b, self.y, eta, self.n, rr_sorted=True)
         t1 = perf_counter()
-        tree.update_many(U, W_new)
+        if U.size:
+            # W[U] += C X in place in the tree's weights, then rebuild the |U| trees from the new inner products
+            tree._set_trees(U, update_rows_blocked(tree._W, U, C, self.X))
         t2 = perf_counter()
-        self._ii, self._rr, self._p, scanned = self._requery(U)
+        self._ii, self._rr, self._p = self._requery(U)
         t3 = perf_counter()
         after = tree.counters.as_dict()
         counters = {key: after[key] - before[key] for key in after}
@@ -393,7 +446,6 @@ class WTreeStepper(_SparseStepper):
             union=int(U.size),
             changed=int(changed.size),
             leaves_rewritten=int(U.size) * self.n,
-            leaves_scanned=scanned,
         )
         phases = {"query": t3 - t2, "forward_backward": t1 - t0, "update": t2 - t1}
         return self._finish(record, loss, ii, rr, False, changed, counters, phases)
