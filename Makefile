@@ -50,9 +50,9 @@ html: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
-## bench: the benchmark sweeps of Chapter 4 (writes book/data/); bench-quick: the small grid
+## bench: the benchmark sweeps of Chapter 4 (writes book/data/; 14 GiB memory budget, for a 24 GiB machine); bench-quick: the small grid
 bench: $(STAMP)
-	$(BIN)/python -m firesets.bench
+	$(BIN)/python -m firesets.bench --mem-gib 14
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m firesets.bench --quick

@@ -53,8 +53,9 @@ md(r"""
 
 `firesets.maxtree.MaxTreeArray` keeps many trees in one float64 array in heap layout (node 1 the root, node $v$ with
 children $2v, 2v+1$, the leaves padded with $-\infty$ to a power of two $M$). `CorrelationDTree(W, X)` puts the
-$n$ trees in the rows of an $(n, 2M)$ array; `CorrelationWTree(W, X)` puts its $m$ short trees in the columns of a
-$(2N, m)$ array, so every level is contiguous across trees. Both count `inner_products`, `nodes_written` and
+$n$ trees in the columns of a $(2M, n)$ array, so the $n$ values of a node sit together and a batched update or query
+over all trees reads them in one contiguous run; `CorrelationWTree(W, X)` stores each of its $m$ short trees as one
+contiguous row of an $(m, 2N)$ array. Both count `inner_products`, `nodes_written` and
 `nodes_visited` (the reads of the depth-first FIND of Algorithm 2). Weights are $N(0, I_d)$, data points unit
 vectors and the threshold $b = \sqrt{0.4 \ln m}$ of Remark 2.6, as in Definition 2.1.
 """)
@@ -253,8 +254,7 @@ print(f"dense X W^T and threshold: {1e3 * dense:.1f} ms")
 md(r"""
 ## Experiment 6: the build against one matrix product, and batched updates
 
-The build writes $XW^\top$ straight into the leaves of the $(n, 2M)$ array and then takes one strided pairwise
-maximum per level. At $m = 2^{20}$, $n = 16$, $d = 64$ we time the tree build (`MaxTreeArray.fill_product`),
+The build writes $XW^\top$ straight into the leaves and then takes one pairwise maximum per level. At $m = 2^{20}$, $n = 16$, $d = 64$ we time the tree build (`MaxTreeArray.fill_product`),
 the whole INIT (validation and allocation included, $W$ not copied) and the bare product `X @ W.T`.
 """)
 

@@ -273,8 +273,8 @@ md(r"""
 The scan's query reads all $mn$ entries and the DTree's does not, so the query ratio above has to pass 1 at some
 width; the fitted growth says how slowly it approaches, and the count says why: the scan reads more entries, but
 each read is a streamed comparison, while each node visit of the DTree is an indexed gather, level by level. The DTree's update
-repairs paths the scan does not have. Both keep the $m \times n$ inner products (the DTree in twice as many slots),
-so the scan is not a cheaper structure in memory either.
+repairs paths the scan does not have. Both keep the $m \times n$ inner products, the DTree in twice as many slots,
+so the trees do not save memory either: the scan needs half of the DTree's.
 """)
 
 md(r"""
@@ -434,8 +434,7 @@ md(r"""
   (Algorithm 13 and Theorem 3.2), its line 5 calls the WTree "a static data-structure" though line 41 updates it,
   and Algorithm 4 (line 3) initializes the WTree from the data alone although its leaves are the
   $\langle w_r, x_i\rangle$ (Algorithm 9, line 7, passes both).
-  Without a batched `query_many` in `CorrelationWTree`, our re-query reads the $|U| n$ refreshed leaves with one
-  comparison (counted as `leaves_scanned`) instead of running FIND on each small tree.
+  Our re-query runs FIND on the $|U|$ small trees at once (`CorrelationWTree.query_many`) and counts its node visits.
 - **Theorem 4.2** calls the $O(m^{4/5} n \log n)$ initialization of the fire sets a cost "per iteration"; it is paid
   once (Algorithm 9, lines 9-17).
 - **Proof of Theorem E.1**: the step $|\cup_i S_{i,\mathrm{fire}}(t)| \le |\cup_i S_{i,\mathrm{fire}}(0)|$ is stated
