@@ -40,7 +40,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
+	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider
 
 html: $(STAMP)
 	rm -rf _build/.doctrees

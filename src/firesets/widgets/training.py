@@ -51,9 +51,8 @@ def run_panel(log2m: int = 12, b: float | None = None, safety: float = 1.0, T: i
 
 
 def training_panel():
-    """An ipywidgets panel over :func:`run_panel` (sliders update on release)."""
+    """An ipywidgets panel over :func:`run_panel` (sliders update on release); returns the panel to display."""
     import ipywidgets as w
-    from IPython.display import display
 
     from firesets import paper_threshold
 
@@ -79,12 +78,12 @@ def training_panel():
                 b.value = round(paper_threshold(2 ** log2m.value), 2)
             with out:
                 out.clear_output(wait=True)
-                fig = run_panel(log2m.value, None if paper_b.value else b.value, safety.value, T.value, data.value)
-                plt.show(fig)
+                run_panel(log2m.value, None if paper_b.value else b.value, safety.value, T.value, data.value)
+                plt.show()
         finally:
             busy[0] = False
 
     for c in (log2m, b, paper_b, safety, T, data):
         c.observe(redraw, names="value")
-    display(w.VBox([w.HBox([log2m, b, paper_b]), w.HBox([safety, T, data]), out]))
     redraw()
+    return w.VBox([w.HBox([log2m, b, paper_b]), w.HBox([safety, T, data]), out])
