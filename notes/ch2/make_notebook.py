@@ -269,7 +269,8 @@ axes[0].set_title("synthetic data, eta = 1/lambda_max: measured (solid) and pred
 styles = ["-", "--", "-.", ":", (0, (1, 3)), (0, (5, 2, 1, 2))]
 P.plot_loss({lab: (L.loss, dict(lw=2, ls=s)) for (lab, L), s in zip(fails.items(), styles)}, ax=axes[1])
 axes[1].set_title("too large a step, too small a width")
-axes[1].set_ylim(1e-12, 1e12);
+axes[1].set_ylim(1e-12, 1e12)
+plt.show()
 """, tags=["hide-input"], fig=("fig-loss", r"Left: the training loss for three widths at $\eta = 1/\lambda_{\max}$ (solid, first seed) against the rate $(1 - \eta\lambda/2)^t$ of Claim A.1's hypothesis (dotted). Right: $m = 2^{12}$ with $\eta$ at 1, 2.5, 6 and 10 times $1/\lambda_{\max}$, and the widths $m = 16$ and $64$ at $\eta = 1/\lambda_{\max}$."))
 md(r"""
 ### Movement against Claim A.1's bound $D$
