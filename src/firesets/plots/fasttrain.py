@@ -23,8 +23,8 @@ def plot_time_vs_m(data: dict, d: int = 64, contenders=CONTENDERS):
     ``slopes[(n, contender)]`` is the fitted exponent over ``m >= FIT_MIN_M`` (``None`` with fewer than 2 points).
     """
     ns = sorted({c["n"] for c in _ok(data) if c["d"] == d})
-    cols = min(2, len(ns))
-    rows = math.ceil(len(ns) / cols)
+    cols = max(1, min(2, len(ns)))  # no timed configuration at d: one hidden panel, empty slopes
+    rows = max(1, math.ceil(len(ns) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False, sharey=True)
     slopes = {}
     for ax, n in zip(axes.ravel(), ns):
