@@ -12,6 +12,7 @@ __all__ = [
     "check_matrix",
     "check_vector",
     "check_unit_rows",
+    "readonly",
 ]
 
 
@@ -104,3 +105,10 @@ def check_unit_rows(X: np.ndarray, name: str, atol: float = 1e-8) -> np.ndarray:
             f"{name}: expected unit-norm rows, row {int(bad[0])} has norm {float(norms[bad[0]]):.6g}"
         )
     return X
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (the structures hand out their state without letting callers write it)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v

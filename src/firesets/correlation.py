@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from firesets._validate import check_finite_real, check_vector
+from firesets._validate import check_finite_real, check_vector, readonly
 from firesets.maxtree import MaxTreeArray, _check_memory, tree_bytes
 
 __all__ = ["Counters", "CorrelationDTree", "CorrelationWTree", "estimate_memory_bytes"]
@@ -129,16 +129,12 @@ class _CorrelationTree:
     @property
     def W(self) -> np.ndarray:
         """Read-only view ``(m, d)`` of the current weights."""
-        v = self._W.view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._W)
 
     @property
     def X(self) -> np.ndarray:
         """Read-only view ``(n, d)`` of the data points."""
-        v = self._X.view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._X)
 
     @property
     def nbytes(self) -> int:
@@ -155,6 +151,18 @@ class _CorrelationTree:
         rows, leaves, visited = self._tree.report_above(tau, row=row)
         self.counters.nodes_visited += visited
         return rows, leaves
+
+    def update_many(self, R, Z) -> None:
+        """UPDATE a batch: ``w_{R[k]} <- Z[k]`` for every k (last occurrence wins, as with single updates in order).
+
+        The ``n |R|`` new inner products are one product ``Z X^T``; the DTree then repairs the union of the ``|R|``
+        leaf-to-root paths in its ``n`` trees (sharing common nodes), the WTree rebuilds the ``|R|`` trees at once.
+        """
+        R, Z = self._check_batch(R, Z)
+        if R.size == 0:
+            return
+        self._W[R] = Z
+        self._store(R, Z @ self._X.T)
 
     def _check_z(self, z) -> np.ndarray:
         return check_vector(z, "z", length=self.d)
@@ -220,9 +228,7 @@ class CorrelationDTree(_CorrelationTree):
     @property
     def correlations(self) -> np.ndarray:
         """Read-only view ``(n, m)`` of the leaves: entry ``(i, r)`` is ``<w_r, x_i>``."""
-        v = self._tree.leaves.view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._tree.leaves)
 
     def values(self, i) -> np.ndarray:
         """Read-only view ``(m,)`` of the leaves of tree ``i``: ``<w_r, x_i>`` for every ``r``."""
@@ -238,15 +244,7 @@ class CorrelationDTree(_CorrelationTree):
         self.counters.inner_products += self.n
         self.counters.nodes_written += self.n * written
 
-    def update_many(self, R, Z) -> None:
-        """UPDATE a batch: ``w_{R[k]} <- Z[k]`` for every k (last occurrence wins), sharing the repaired paths."""
-        R, Z = self._check_batch(R, Z)
-        if R.size == 0:
-            return
-        self._W[R] = Z
-        self._set_leaves(R, Z @ self._X.T)
-
-    def _set_leaves(self, R: np.ndarray, vals: np.ndarray) -> None:
+    def _store(self, R: np.ndarray, vals: np.ndarray) -> None:
         """Trusted UPDATE of the leaves only: ``R`` sorted unique, ``vals[j, i] = <w_{R[j]}, x_i>`` for the new ``W``.
 
         For callers that have already written ``W[R]`` and computed the new inner products (the DTree stepper);
@@ -342,15 +340,11 @@ class CorrelationWTree(_CorrelationTree):
     @property
     def correlations(self) -> np.ndarray:
         """Read-only view ``(n, m)`` of the leaves (a transpose view): entry ``(i, r)`` is ``<w_r, x_i>``."""
-        v = self._tree.leaves.T.view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._tree.leaves.T)
 
     def values(self, r) -> np.ndarray:
         """Read-only view ``(n,)`` of the leaves of tree ``r``: ``<w_r, x_i>`` for every ``i``."""
-        v = self._tree.leaves[_check_index(r, "r", self.m)].view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._tree.leaves[_check_index(r, "r", self.m)])
 
     def update(self, r, z) -> None:
         """UPDATE(z, r): set ``w_r <- z`` and rebuild tree ``r`` (Theorem 3.2: O(n d))."""
@@ -361,15 +355,7 @@ class CorrelationWTree(_CorrelationTree):
         self.counters.inner_products += self.n
         self.counters.nodes_written += written
 
-    def update_many(self, R, Z) -> None:
-        """UPDATE a batch: ``w_{R[k]} <- Z[k]`` (last occurrence wins), rebuilding the ``|R|`` trees at once."""
-        R, Z = self._check_batch(R, Z)
-        if R.size == 0:
-            return
-        self._W[R] = Z
-        self._set_trees(R, Z @ self._X.T)
-
-    def _set_trees(self, R: np.ndarray, vals: np.ndarray) -> None:
+    def _store(self, R: np.ndarray, vals: np.ndarray) -> None:
         """Trusted UPDATE of the trees only: ``R`` sorted unique, ``vals[j, i] = <w_{R[j]}, x_i>`` for the new ``W``.
 
         For callers that have already written ``W[R]`` and computed the new inner products (the WTree stepper);

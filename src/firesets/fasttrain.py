@@ -11,7 +11,7 @@ from time import perf_counter
 import numpy as np
 from scipy.linalg import blas as _blas
 
-from ._validate import check_matrix, check_vector
+from ._validate import check_matrix, check_vector, readonly
 from .correlation import CorrelationDTree, CorrelationWTree
 from .network import TwoLayerReLU
 from .training import StepRecord, check_eta, register_stepper
@@ -253,16 +253,12 @@ class ScanStepper(_SparseStepper):
     @property
     def W(self) -> np.ndarray:
         """The current weights ``(m, d)`` (a read-only view; callers copy)."""
-        v = self._W.view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._W)
 
     @property
     def correlations(self) -> np.ndarray:
         """Read-only view of the maintained matrix ``(m, n)``: entry ``(r, i)`` is ``<w_r, x_i>``."""
-        v = self._P.view()
-        v.flags.writeable = False
-        return v
+        return readonly(self._P)
 
     def step(self, eta: float, record: bool = True) -> StepRecord | None:
         """One full-batch GD step ``W(t+1) = W(t) - eta dL/dW(W(t))``; the record describes ``W(t)``."""
@@ -360,7 +356,7 @@ class DTreeStepper(_SparseStepper):
             # the tree's weights, updated in place (U is sorted and unique); the new inner products come out
             # leaf-major (|U|, n), the layout of the tree's buffer
             vals = update_rows_blocked(tree._W, U, C, self.X)
-            tree._set_leaves(U, vals)
+            tree._store(U, vals)
         t3 = perf_counter()
         after = tree.counters.as_dict()
         counters = {key: after[key] - before[key] for key in after}
@@ -434,7 +430,7 @@ class WTreeStepper(_SparseStepper):
         t1 = perf_counter()
         if U.size:
             # W[U] += C X in place in the tree's weights, then rebuild the |U| trees from the new inner products
-            tree._set_trees(U, update_rows_blocked(tree._W, U, C, self.X))
+            tree._store(U, update_rows_blocked(tree._W, U, C, self.X))
         t2 = perf_counter()
         self._ii, self._rr, self._p = self._requery(U)
         t3 = perf_counter()
