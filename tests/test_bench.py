@@ -1,5 +1,5 @@
 """Tests of firesets.bench (the --tiny grid end to end: JSON schema, not speed; the BLAS-pinning guard) and of
-firesets.bench_analysis (on constructed results with closed-form answers)."""
+firesets.analysis.training_with_trees (on constructed results with closed-form answers)."""
 import contextlib
 import json
 import math
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from firesets import TwoLayerReLU, bench
-from firesets import bench_analysis as ba
+from firesets.analysis import training_with_trees as ba
 from firesets.training import make_stepper
 
 

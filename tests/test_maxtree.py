@@ -1,10 +1,10 @@
-"""Tests of firesets.maxtree against brute force (sorting all leaves) and a recursive depth-first FIND."""
+"""Tests of firesets.trees.maxtree against brute force (sorting all leaves) and a recursive depth-first FIND."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firesets.maxtree import MaxTreeArray, padded_size, path_union_size, tree_bytes
+from firesets.trees.maxtree import MaxTreeArray, padded_size, path_union_size, tree_bytes
 
 
 def _dfs_visits(leaves_row, tau):

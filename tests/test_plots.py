@@ -15,14 +15,14 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from firesets import TwoLayerReLU, bench  # noqa: E402
-from firesets import bench_analysis as ba  # noqa: E402
+from firesets.analysis import training_with_trees as ba  # noqa: E402
 from firesets import plots  # noqa: E402
 from firesets.lowerbound import instance_blocks, max_ip_via_ddfn  # noqa: E402
-from firesets.plots import correlation as pc  # noqa: E402
-from firesets.plots import fasttrain as pf  # noqa: E402
-from firesets.plots import lowerbound as pl  # noqa: E402
-from firesets.plots import sparsity as ps  # noqa: E402
-from firesets.plots import training as pt  # noqa: E402
+from firesets.plots import correlation_trees as pc  # noqa: E402
+from firesets.plots import training_with_trees as pf  # noqa: E402
+from firesets.plots import lower_bound as pl  # noqa: E402
+from firesets.plots import sparsity_at_init as ps  # noqa: E402
+from firesets.plots import fire_sets_in_training as pt  # noqa: E402
 from firesets.training import train  # noqa: E402
 
 

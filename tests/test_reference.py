@@ -1,11 +1,11 @@
-"""Tests of firesets.reference (the paper's pseudo-code) against brute force and against the fast structures."""
+"""Tests of firesets.trees.reference (the paper's pseudo-code) against brute force and against the fast structures."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firesets.correlation import CorrelationDTree, CorrelationWTree
-from firesets.reference import (
+from firesets.trees import CorrelationDTree, CorrelationWTree
+from firesets.trees.reference import (
     PAPER_RULES,
     RefDTree,
     RefWTree,

@@ -9,6 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from firesets import TwoLayerReLU
 from firesets import sparsity as sp
+from firesets import firing
 
 # ---------------------------------------------------------------------------------------------------------------
 # fire sets and flip sets: brute force (explicit loops over (i, r)) is the oracle
@@ -29,19 +30,19 @@ def _loop_fire_sets(P, b):
 @given(P=_P, b=_b)
 def test_fire_sets_against_loops(P, b):
     expect = _loop_fire_sets(P, b)
-    got = sp.fire_sets(P, b)
+    got = firing.fire_sets(P, b)
     assert len(got) == P.shape[0]
     for g, e in zip(got, expect):
         assert g.dtype == np.int64 and g.tolist() == e
-    assert sp.fire_counts(P, b).tolist() == [len(e) for e in expect]
-    assert sp.fire_counts(P, b).dtype == np.int64
+    assert firing.fire_counts(P, b).tolist() == [len(e) for e in expect]
+    assert firing.fire_counts(P, b).dtype == np.int64
     per_neuron = [[i for i in range(P.shape[0]) if P[i, r] > b] for r in range(P.shape[1])]
-    assert [s.tolist() for s in sp.neuron_fire_sets(P, b)] == per_neuron
-    assert sp.neuron_fire_counts(P, b).tolist() == [len(s) for s in per_neuron]
-    i, r = sp.fire_pairs(P, b)
+    assert [s.tolist() for s in firing.neuron_fire_sets(P, b)] == per_neuron
+    assert firing.neuron_fire_counts(P, b).tolist() == [len(s) for s in per_neuron]
+    i, r = firing.fire_pairs(P, b)
     assert list(zip(i.tolist(), r.tolist())) == [(a, c) for a in range(P.shape[0]) for c in expect[a]]
-    assert sp.fire_set(P[0], b).tolist() == expect[0]
-    assert sp.fire_mask(P, b).dtype == bool
+    assert firing.fire_set(P[0], b).tolist() == expect[0]
+    assert firing.fire_mask(P, b).dtype == bool
 
 
 @settings(max_examples=60, deadline=None)
@@ -52,11 +53,11 @@ def test_flip_and_noflip_against_loops(data, shape, T, b):
     fires = [[[P[i, r] > b for r in range(m)] for i in range(n)] for P in traj]
     for t in range(1, T + 1):
         expect = [[r for r in range(m) if fires[t][i][r] != fires[t - 1][i][r]] for i in range(n)]
-        assert [s.tolist() for s in sp.flip_sets(traj[t - 1], traj[t], b)] == expect
+        assert [s.tolist() for s in firing.flip_sets(traj[t - 1], traj[t], b)] == expect
     never = [[r for r in range(m) if all(fires[t][i][r] == fires[0][i][r] for t in range(T + 1))] for i in range(n)]
-    assert [s.tolist() for s in sp.noflip_sets(traj, b)] == never
-    assert [s.tolist() for s in sp.noflip_sets(iter(traj), b)] == never  # a generator works
-    assert [s.tolist() for s in sp.noflip_sets(np.stack(traj), b)] == never  # a 3-D array works
+    assert [s.tolist() for s in firing.noflip_sets(traj, b)] == never
+    assert [s.tolist() for s in firing.noflip_sets(iter(traj), b)] == never  # a generator works
+    assert [s.tolist() for s in firing.noflip_sets(np.stack(traj), b)] == never  # a 3-D array works
 
 
 def test_fire_sets_on_network_and_strictness():
@@ -64,25 +65,25 @@ def test_fire_sets_on_network_and_strictness():
     X = np.array([[1.0, 0.0], [0.0, 1.0]])
     P = net.preactivations(X)
     # <w_1, x_0> = 0.5 = b does not fire (strict)
-    assert [s.tolist() for s in sp.fire_sets(P, net.b)] == [[0], [2]]
-    assert sp.flip_sets(P, P + 0.0, 0.5)[0].size == 0
+    assert [s.tolist() for s in firing.fire_sets(P, net.b)] == [[0], [2]]
+    assert firing.flip_sets(P, P + 0.0, 0.5)[0].size == 0
 
 
 def test_fire_set_bad_input():
     with pytest.raises(ValueError, match="P"):
-        sp.fire_sets(np.array([[np.nan, 1.0]]), 0.0)
+        firing.fire_sets(np.array([[np.nan, 1.0]]), 0.0)
     with pytest.raises(ValueError, match="P"):
-        sp.fire_counts(np.ones(3), 0.0)
+        firing.fire_counts(np.ones(3), 0.0)
     with pytest.raises(ValueError, match="b"):
-        sp.fire_sets(np.ones((2, 2)), float("inf"))
+        firing.fire_sets(np.ones((2, 2)), float("inf"))
     with pytest.raises(ValueError, match="p"):
-        sp.fire_set(np.ones((2, 2)), 0.0)
+        firing.fire_set(np.ones((2, 2)), 0.0)
     with pytest.raises(ValueError, match="P_now"):
-        sp.flip_mask(np.ones((2, 3)), np.ones((3, 2)), 0.0)
+        firing.flip_mask(np.ones((2, 3)), np.ones((3, 2)), 0.0)
     with pytest.raises(ValueError, match="P_seq"):
-        sp.noflip_mask([], 0.0)
+        firing.noflip_mask([], 0.0)
     with pytest.raises(ValueError, match=r"P_seq\[1\]"):
-        sp.noflip_mask([np.ones((2, 3)), np.ones((2, 4))], 0.0)
+        firing.noflip_mask([np.ones((2, 3)), np.ones((2, 4))], 0.0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ def test_sample_fire_counts_data_against_brute_force_W():
     K = sp.sample_fire_counts_data(X, m, b, seeds=seeds, rng=9, chunk=128)
     assert K.shape == (seeds, 3) and K.dtype == np.int64
     # brute force: explicit W ~ N(0, I_d), the network's own pre-activations
-    Kb = np.array([sp.fire_counts(TwoLayerReLU.init(m, 5, b=b, rng=1000 + s).preactivations(X), b) for s in range(seeds)])
+    Kb = np.array([firing.fire_counts(TwoLayerReLU.init(m, 5, b=b, rng=1000 + s).preactivations(X), b) for s in range(seeds)])
     p = _Q(b)
     sd = math.sqrt(m * p * (1 - p))
     for KK in (K, Kb):

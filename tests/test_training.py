@@ -138,14 +138,14 @@ def test_ledger_against_brute_force(seed, m, n, T, eta):
             assert L.flip_set(i, t).tolist() == np.flatnonzero(fire[t][i] != fire[t - 1][i]).tolist()
     for t in range(T + 1):
         assert L.fire_codes[t].tolist() == np.flatnonzero(fire[t]).tolist()
-    # a second implementation of Definitions B.4 / B.5: firesets.sparsity (Chapter 1)
-    from firesets import sparsity
+    # a second implementation of Definitions B.4 / B.5: firesets.firing
+    from firesets import firing
 
     Ps = [X @ W.T for W in Ws]
     for t in range(1, T + 1):
-        for i, S in enumerate(sparsity.flip_sets(Ps[t - 1], Ps[t], net.b)):
+        for i, S in enumerate(firing.flip_sets(Ps[t - 1], Ps[t], net.b)):
             assert L.flip_set(i, t).tolist() == S.tolist()
-    for i, S in enumerate(sparsity.noflip_sets(np.stack(Ps), net.b)):
+    for i, S in enumerate(firing.noflip_sets(np.stack(Ps), net.b)):
         assert L.never_flipped_set(i).tolist() == S.tolist()
 
 

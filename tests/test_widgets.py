@@ -51,7 +51,7 @@ def _move(ctrl, values):
 
 
 def test_sparsity_panel_moves():
-    from firesets.widgets.sparsity import SparsityPanel
+    from firesets.widgets.sparsity_at_init import SparsityPanel
 
     with _FigureCounter() as fc:
         panel = SparsityPanel(seeds=200, log2m=10)
@@ -65,7 +65,7 @@ def test_sparsity_panel_moves():
 
 
 def test_maxtree_panel_moves():
-    from firesets.widgets.correlation import maxtree_panel
+    from firesets.widgets.correlation_trees import maxtree_panel
 
     with _FigureCounter() as fc:
         box = maxtree_panel()
@@ -77,7 +77,7 @@ def test_maxtree_panel_moves():
 
 
 def test_training_panel_moves():
-    from firesets.widgets.training import training_panel
+    from firesets.widgets.fire_sets_in_training import training_panel
 
     with _FigureCounter() as fc:
         box = training_panel()
@@ -93,7 +93,7 @@ def test_training_panel_moves():
 
 
 def test_live_training_timing_panel_moves():
-    from firesets.widgets.fasttrain import live_panel
+    from firesets.widgets.training_with_trees import live_panel
 
     with _FigureCounter() as fc:
         box = live_panel(repeats=1)
@@ -106,7 +106,7 @@ def test_live_training_timing_panel_moves():
 
 
 def test_lowerbound_panel_moves():
-    from firesets.widgets.lowerbound import lowerbound_panel
+    from firesets.widgets.lower_bound import lowerbound_panel
 
     with _FigureCounter() as fc:
         box = lowerbound_panel()

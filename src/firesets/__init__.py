@@ -4,7 +4,7 @@ from .network import TwoLayerReLU, paper_threshold
 __all__ = ["TwoLayerReLU", "paper_threshold"]
 
 try:  # the trees arrive with Chapter 3
-    from .correlation import CorrelationDTree, CorrelationWTree  # noqa: F401
+    from .trees import CorrelationDTree, CorrelationWTree  # noqa: F401
 
     __all__ += ["CorrelationDTree", "CorrelationWTree"]
 except ImportError:  # pragma: no cover

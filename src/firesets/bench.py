@@ -3,13 +3,13 @@
 Chapter: ``book/training_with_trees.ipynb``. Writes ``book/data/bench_<grid>.json`` (``--quick``, ``--tiny`` select
 the smaller grids, ``--out`` another path). The results file holds ``machine`` (CPU, memory, Python, numpy, BLAS
 libraries), ``settings`` (grid, eta, threshold rule, seed, memory budget, BLAS threads = 1), the load averages at
-start and end, ``elapsed_seconds``, ``summary`` (:func:`firesets.bench_analysis.summarize`) and one entry per
+start and end, ``elapsed_seconds``, ``summary`` (:func:`firesets.analysis.training_with_trees.summarize`) and one entry per
 configuration in ``configs``:
 ``m, n, d, b, status`` (``"ok"`` or ``"skipped"`` with ``reason``), ``mem_estimate_bytes``, ``repeats``,
 ``build_seconds``, per-round ``seconds`` and ``floor_seconds``, ``median_seconds``, ``ratio_vs_dense`` and
 ``overhead_vs_floor`` (medians of per-round ratios), and medians over rounds of ``phases`` and ``counts`` (the
 steppers' ``last_phase_seconds`` and ``last_counters``). Reading the file (exponents, Theorem 4.1's terms, the
-verdict) is :mod:`firesets.bench_analysis`.
+verdict) is :mod:`firesets.analysis.training_with_trees`.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from ._validate import as_rng, check_positive_int
-from .bench_analysis import CONTENDERS, FIT_MIN_M, SCHEMA_VERSION, ok_configs, summarize
-from .maxtree import padded_size
+from .analysis.training_with_trees import CONTENDERS, FIT_MIN_M, SCHEMA_VERSION, ok_configs, summarize
+from .trees.maxtree import padded_size
 from .network import TwoLayerReLU, paper_threshold
 
 __all__ = [
@@ -138,7 +138,7 @@ def _load_blas() -> None:
     """
     import scipy.linalg.blas  # noqa: F401
 
-    from . import fasttrain, training  # noqa: F401
+    from . import steppers, training  # noqa: F401
 
 
 def _floor_time(X: np.ndarray, C: np.ndarray, Wu: np.ndarray) -> float:

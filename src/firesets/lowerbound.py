@@ -1,7 +1,7 @@
 """The lower bound of the Bypass paper run end to end: OV -> Z-Max-IP -> DDFN (Definition 1.3, Theorem F.4).
 
 The arithmetic of the proof of Theorem F.4 (its cost terms and exponents) and the measured per-operation costs of a
-DDFN structure live in :mod:`firesets.lowerbound_proof`.
+DDFN structure live in :mod:`firesets.analysis.lower_bound`.
 Chapter: ``book/lower_bound.ipynb``.
 """
 from __future__ import annotations
@@ -182,7 +182,7 @@ def _counters(structure) -> dict:
 
 
 class BruteForceDDFN:
-    """A stand-in with the API of :class:`firesets.correlation.CorrelationDTree`, by stored inner products.
+    """A stand-in with the API of :class:`firesets.trees.CorrelationDTree`, by stored inner products.
 
     Keeps the ``(n, m)`` matrix of ``<w_r, x_i>``; an update recomputes one column (``n`` inner products,
     ``n`` entries written); a query scans entries (every scanned entry counts as a visited node). Used as
@@ -221,7 +221,7 @@ class BruteForceDDFN:
 
 def _default_structure():
     try:
-        from firesets.correlation import CorrelationDTree
+        from firesets.trees import CorrelationDTree
     except ImportError:  # pragma: no cover - only while the correlation module is being written
         return BruteForceDDFN
     return CorrelationDTree
@@ -238,7 +238,7 @@ class DDFN:
     X, Y : integer arrays (n, d), (m, d)
     b : float
     structure : class, optional
-        Anything with the ``CorrelationDTree(W, X)`` API; default :class:`firesets.correlation.CorrelationDTree`.
+        Anything with the ``CorrelationDTree(W, X)`` API; default :class:`firesets.trees.CorrelationDTree`.
     cap : float, optional
         The escape size, default ``m ** 0.8 * n`` as in Definition 1.3.
 
@@ -358,7 +358,7 @@ def max_ip_via_ddfn(A, B, n: int, *, structure=None, literal_floor: bool = False
     n : int
         Points per instance, ``1 <= n <= |A|`` (the proof's ``m >= n``).
     structure : class, optional
-        DDFN structure with the ``CorrelationDTree`` API (default: :class:`firesets.correlation.CorrelationDTree`).
+        DDFN structure with the ``CorrelationDTree`` API (default: :class:`firesets.trees.CorrelationDTree`).
     literal_floor : bool
         Build exactly ``k = floor(|A| / n)`` instances as the proof says (points past ``k n`` are then never
         examined, and the answer can be wrong). Default False: one extra instance over the last ``n`` points.

@@ -1,11 +1,11 @@
-"""Tests of firesets.correlation against brute force (all inner products X W^T) and the counting formulas."""
+"""Tests of firesets.trees against brute force (all inner products X W^T) and the counting formulas."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firesets.correlation import CorrelationDTree, CorrelationWTree, estimate_memory_bytes
-from firesets.maxtree import padded_size
+from firesets.trees import CorrelationDTree, CorrelationWTree, estimate_memory_bytes
+from firesets.trees.maxtree import padded_size
 
 CLASSES = [CorrelationDTree, CorrelationWTree]
 

@@ -1,4 +1,4 @@
-"""Tests of firesets.lowerbound_proof: the proof's terms against scalar closed forms written with math, and the
+"""Tests of firesets.analysis.lower_bound: the proof's terms against scalar closed forms written with math, and the
 measured DDFN costs against the counts a brute-force structure and a max-tree must make."""
 import math
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firesets.lowerbound import BruteForceDDFN
-from firesets.lowerbound_proof import measure_ddfn_costs, proof_cost_terms, proof_exponents
+from firesets.analysis.lower_bound import measure_ddfn_costs, proof_cost_terms, proof_exponents
 
 
 def _terms_by_hand(m, n, c, eps):

@@ -6,8 +6,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.bench_analysis import CONTENDERS, FIT_MIN_M, fit_exponent, series, theorem41_work
-from firesets.bench_analysis import ok_configs as _ok
+from firesets.analysis.training_with_trees import CONTENDERS, FIT_MIN_M, fit_exponent, series, theorem41_work
+from firesets.analysis.training_with_trees import ok_configs as _ok
 from firesets.plots import PALETTE
 
 __all__ = ["plot_time_vs_m", "plot_crossover", "plot_phases", "plot_theorem41", "plot_live"]

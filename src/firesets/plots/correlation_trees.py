@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.maxtree import MaxTreeArray
+from firesets.trees.maxtree import MaxTreeArray
 from firesets.plots import PALETTE
 
 __all__ = ["draw_maxtree", "plot_query_visits", "plot_dtree_vs_wtree"]

@@ -1,6 +1,6 @@
 """The Bypass paper's pseudo-code for the correlation trees (Algorithms 1, 2, 7, 10-15), transcribed with pointer trees.
 
-Slow (Python loops over neurons, data points and nodes), for comparison with :mod:`firesets.correlation` only.
+Slow (Python loops over neurons, data points and nodes), for comparison with :mod:`firesets.trees` only.
 Chapter: ``book/correlation_trees.ipynb`` (section "Notes and errata").
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.plots.correlation import draw_maxtree
+from firesets.plots.correlation_trees import draw_maxtree
 
 __all__ = ["maxtree_panel"]
 

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 
 from .. import sparsity as sp
 from ..network import paper_threshold
-from ..plots.sparsity import fire_count_histogram
+from ..plots.sparsity_at_init import fire_count_histogram
 
 __all__ = ["SparsityPanel"]
 

@@ -1,4 +1,4 @@
-"""Tests of firesets.bench_analysis on hand-built results dicts, against independent oracles (numpy.polyfit and the
+"""Tests of firesets.analysis.training_with_trees on hand-built results dicts, against independent oracles (numpy.polyfit and the
 closed-form least-squares slope, Theorem E.1's terms computed by hand, targets on both sides of each threshold).
 
 tests/test_bench.py already checks summarize/verdict_lines on one met and one missed case, the closed forms of
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from firesets import bench_analysis as ba
+from firesets.analysis import training_with_trees as ba
 
 M20 = ba.TARGETS["speedup_m"]
 D = ba.TARGETS["d"]

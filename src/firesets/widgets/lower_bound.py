@@ -5,8 +5,8 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from firesets.lowerbound_proof import measure_ddfn_costs
-from firesets.plots.lowerbound import plot_dtree_vs_bound, plot_proof_inequalities
+from firesets.analysis.lower_bound import measure_ddfn_costs
+from firesets.plots.lower_bound import plot_dtree_vs_bound, plot_proof_inequalities
 
 __all__ = ["lowerbound_panel"]
 

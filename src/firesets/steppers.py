@@ -12,7 +12,7 @@ import numpy as np
 from scipy.linalg import blas as _blas
 
 from ._validate import check_matrix, check_vector, readonly
-from .correlation import CorrelationDTree, CorrelationWTree
+from .trees import CorrelationDTree, CorrelationWTree
 from .network import TwoLayerReLU
 from .training import StepRecord, check_eta, register_stepper
 

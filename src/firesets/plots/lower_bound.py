@@ -7,7 +7,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Rectangle
 
 from firesets.lowerbound import instance_blocks
-from firesets.lowerbound_proof import proof_cost_terms, proof_exponents
+from firesets.analysis.lower_bound import proof_cost_terms, proof_exponents
 from firesets.plots import PALETTE
 
 __all__ = ["plot_walkthrough", "plot_proof_inequalities", "plot_dtree_vs_bound"]
@@ -107,7 +107,7 @@ def plot_dtree_vs_bound(rows, n, c, eps):
         ax.plot(m, [r[key] for r in rows], "o-", color=PALETTE["dtree"], label=lab)
         ax.plot(mm, thm, color=PALETTE["bound"], label=f"Theorem F.4: no {what} this fast")
         ax.fill_between(mm, 1, thm, color=PALETTE["bound"], alpha=0.08)
-        ax.plot(mm, np.maximum(proof, 1), color=PALETTE["bound"], ls="--", label=f"what the proof rules out")
+        ax.plot(mm, np.maximum(proof, 1), color=PALETTE["bound"], ls="--", label="what the proof rules out")
         if what == "query":
             ax.plot(m, [r["cap"] for r in rows], color="0.5", ls=":", label="escape size m^(4/5) n")
         ax.set_xscale("log", base=2)

@@ -1,4 +1,4 @@
-"""Tests of firesets.fasttrain: tree-driven GD against dense GD (TwoLayerReLU.gradient) step by step."""
+"""Tests of firesets.steppers: tree-driven GD against dense GD (TwoLayerReLU.gradient) step by step."""
 import math
 
 import numpy as np
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firesets import TwoLayerReLU
-from firesets.fasttrain import (
+from firesets.steppers import (
     DTreeStepper,
     ScanStepper,
     WTreeStepper,

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 
 from firesets.bench import live_time
 from firesets.network import paper_threshold
-from firesets.plots.fasttrain import plot_live
+from firesets.plots.training_with_trees import plot_live
 
 __all__ = ["live_panel"]
 
