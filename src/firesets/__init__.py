@@ -1,13 +1,8 @@
-"""firesets: an executable reproduction of sublinear-time training of wide two-layer ReLU networks by fire-set detection."""
+"""firesets: an executable reproduction of sublinear-time training of wide two-layer ReLU networks by fire-set
+detection (Alman, Liang, Song, Zhang, Zhuo, NeurIPS 2023; Qin, Song, Yang, arXiv 2307.06565)."""
 from .network import TwoLayerReLU, paper_threshold
+from .trees import CorrelationDTree, CorrelationWTree
 
-__all__ = ["TwoLayerReLU", "paper_threshold"]
-
-try:  # the trees arrive with Chapter 3
-    from .trees import CorrelationDTree, CorrelationWTree  # noqa: F401
-
-    __all__ += ["CorrelationDTree", "CorrelationWTree"]
-except ImportError:  # pragma: no cover
-    pass
+__all__ = ["TwoLayerReLU", "paper_threshold", "CorrelationDTree", "CorrelationWTree"]
 
 __version__ = "0.1.0"

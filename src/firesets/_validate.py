@@ -13,6 +13,9 @@ __all__ = [
     "check_vector",
     "check_unit_rows",
     "readonly",
+    "check_eta",
+    "check_training_data",
+    "check_steps",
 ]
 
 
@@ -112,3 +115,32 @@ def readonly(a: np.ndarray) -> np.ndarray:
     v = a.view()
     v.flags.writeable = False
     return v
+
+
+def check_eta(eta) -> float:
+    """Return the learning rate ``eta`` as a float, or raise unless it is finite and ``> 0``."""
+    return check_finite_real(eta, "eta", low=0.0, low_open=True)
+
+
+def check_training_data(net, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Check a network (anything with ``W`` (m, d), ``a`` (m,), ``b``) and its data ``X`` (n, d), ``y`` (n,).
+
+    Returns ``X`` and ``y`` as C-contiguous float64 arrays. The network itself is checked by its own
+    constructor (:class:`firesets.TwoLayerReLU`); here only its type-level shape is (no import of ``network``,
+    which imports this module).
+    """
+    W = getattr(net, "W", None)
+    if not isinstance(W, np.ndarray) or W.ndim != 2 or not hasattr(net, "a") or not hasattr(net, "b"):
+        raise TypeError(f"net: expected a TwoLayerReLU, got {type(net).__name__}")
+    X = check_matrix(X, "X", cols=W.shape[1])
+    y = check_vector(y, "y", length=X.shape[0])
+    return X, y
+
+
+def check_steps(steps) -> int:
+    """Return the number of steps as an int, or raise unless it is an integer ``>= 0``."""
+    if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)):
+        raise TypeError(f"steps: expected an integer >= 0, got {steps!r}")
+    if steps < 0:
+        raise ValueError(f"steps: expected an integer >= 0, got {steps}")
+    return int(steps)

@@ -7,17 +7,68 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from ._validate import check_finite_real, check_matrix, check_positive_int
 
 __all__ = ["Ledger"]
 
 
+@njit(cache=True)
+def _sorted_xor(a, b):  # pragma: no cover - compiled
+    """The symmetric difference of two sorted unique int arrays, sorted: one merge, ``O(|a| + |b|)``."""
+    out = np.empty(a.size + b.size, np.int64)
+    p = q = k = 0
+    while p < a.size and q < b.size:
+        if a[p] < b[q]:
+            out[k] = a[p]
+            k += 1
+            p += 1
+        elif a[p] > b[q]:
+            out[k] = b[q]
+            k += 1
+            q += 1
+        else:
+            p += 1
+            q += 1
+    while p < a.size:
+        out[k] = a[p]
+        k += 1
+        p += 1
+    while q < b.size:
+        out[k] = b[q]
+        k += 1
+        q += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def _set_leaves(tree, M, rows, vals):  # pragma: no cover - compiled
+    """Max-tree over ``M`` leaves (heap layout, root at 1): set the leaves ``rows`` and repair their paths."""
+    for j in range(rows.size):
+        v = M + rows[j]
+        tree[v] = vals[j]
+        v //= 2
+        while v >= 1:
+            tree[v] = max(tree[2 * v], tree[2 * v + 1])
+            v //= 2
+
+
 class Ledger:
     """Per-iteration record of a training run: loss, fire counts, flips, never-flipped sets, weight movement.
 
-    Built only from :class:`StepRecord` s (plus the rows of ``W`` a step changed), so it works for every stepper.
-    Row ``t`` of each array describes ``W(t)``, ``t = 0, ..., T``.
+    Built from the firing pairs of each iteration and the rows of ``W`` each step changed, so it works for every
+    stepper. Row ``t`` of each array describes ``W(t)``, ``t = 0, ..., T``.
+
+    Parameters
+    ----------
+    W0 : ndarray (m, d)
+        ``W(0)``. With ``copy=False`` the ledger keeps a reference (``train`` does: it never writes
+        ``net.W``); the array must then not change while the ledger is used.
+    X : ndarray (n, d)
+        The data. ``b`` : float, the threshold.
+    keep_codes : bool
+        Keep the fire codes of every iteration (:attr:`fire_codes`).
 
     Attributes
     ----------
@@ -37,9 +88,9 @@ class Ledger:
         ``#{r : <w_r(0), x_i> > b - R(t)}`` with ``R(t) = movement[t] * max_i ||x_i||``: a deterministic upper bound
         on ``k_{i,t}`` (the counting step of the proof of Lemma B.6 / Lemma C.10 of [SYZ21]).
     flip_codes : list of ndarray
-        ``flip_codes[t]`` holds ``i * m + r`` for ``r in S_{i,flip}(t)`` (empty at ``t = 0``).
+        ``flip_codes[t]`` holds ``i * m + r`` (sorted) for ``r in S_{i,flip}(t)`` (empty at ``t = 0``).
     fire_codes : list of ndarray or None
-        The fire codes of every iteration when ``keep_codes=True``.
+        The sorted fire codes ``i * m + r`` of every iteration when ``keep_codes=True``.
 
     Notes
     -----
@@ -48,75 +99,96 @@ class Ledger:
     threshold as a flip; with strict firing a pre-activation equal to ``b`` does not fire, so we use the two-state
     version (the two agree unless a pre-activation equals ``b`` exactly).
 
-    Cost per iteration: a sorted symmetric difference of two code arrays (the flips), three ``bincount`` s and a
-    gather of the changed rows of ``W``; the never-flipped sets live in one boolean mask of ``n m`` entries (first
-    flips are counted once). The chapter measures this bookkeeping against the dense step it records.
+    Cost per iteration ``O(k + |U| (d + log m))``, never ``O(m)`` or ``O(n m)``: the pairs are kept as
+    neuron-major codes ``r n + i`` (sorted as the steppers report them), the flips are one merge of two sorted
+    code arrays, the first flips of each pair are marked in a bit per pair (allocated zeroed, touched only at
+    flips), the movement of the changed rows goes into a max-tree over the ``m`` row movements (``log m`` per
+    changed row). The envelope needs the sorted ``<w_r(0), x_i>``: computed once, at the first read.
     """
 
-    def __init__(self, W0: np.ndarray, X: np.ndarray, b: float, keep_codes: bool = False):
+    def __init__(self, W0, X, b, keep_codes: bool = False, copy: bool = True):
         W0 = check_matrix(W0, "W0")
         X = check_matrix(X, "X", cols=W0.shape[1])
+        self._setup(W0.copy() if copy else W0, X, check_finite_real(b, "b"), keep_codes)
+
+    @classmethod
+    def _trusted(cls, W0, X, b, keep_codes=False) -> "Ledger":
+        """A ledger on arguments already validated (``train``): no copy of ``W0``, no pass over it."""
+        self = cls.__new__(cls)
+        self._setup(W0, X, float(b), keep_codes)
+        return self
+
+    def _setup(self, W0, X, b, keep_codes):
         self.m, self.d = W0.shape
         self.n = X.shape[0]
-        self.b = check_finite_real(b, "b")
+        self.b = b
         self.keep_codes = bool(keep_codes)
-        self._W0 = W0.copy()
-        self._row_move = np.zeros(self.m)
+        self._W0, self._X = W0, X
         self._xnorm = float(np.max(np.linalg.norm(X, axis=1)))
-        # sorted initial pre-activations per input, for the envelope count
-        self._P0sorted = np.sort(X @ W0.T, axis=1)  # (n, m)
+        self._M = 1 << max(0, (self.m - 1).bit_length())
+        self._move_tree = np.zeros(2 * self._M)  # max-tree of ||w_r(t) - w_r(0)||, root at 1
+        self._ever = np.zeros(self.n * self.m, dtype=bool)  # code r n + i has flipped at least once
+        self._ever_count = np.zeros(self.n, dtype=np.int64)
+        self._P0sorted = None
         self._loss: list[float] = []
         self._k: list[np.ndarray] = []
         self._union: list[int] = []
         self._flips: list[np.ndarray] = []
         self._never: list[np.ndarray] = []
         self._move: list[float] = [0.0]
-        self.flip_codes: list[np.ndarray] = []
-        self.fire_codes: list[np.ndarray] | None = [] if self.keep_codes else None
-        self._prev: np.ndarray | None = None
-        self._ever = np.zeros(self.n * self.m, dtype=bool)  # code i * m + r has flipped at least once
-        self._ever_count = np.zeros(self.n, dtype=np.int64)  # per input i, the number of such r
+        self._flip_codes: list[np.ndarray] = []
+        self._fire_codes: list[np.ndarray] = []
+        self._prev = None
 
-    def append(self, loss: float, fire_codes: np.ndarray) -> None:
-        """Record the loss and the sorted fire codes ``i * m + r`` of the next iteration ``W(t)``.
+    def append(self, loss: float, i, r) -> None:
+        """Record ``L(W(t))`` and the firing pairs ``(i, r)`` of the next iteration, sorted by ``(r, i)``.
 
         Call :meth:`moved` between two appends (after each step) so that ``movement[t]`` is known.
         """
-        codes = np.asarray(fire_codes, dtype=np.int64)
-        m, n = self.m, self.n
-        t = len(self._loss)
-        if len(self._move) != t + 1:
-            raise ValueError("fire_codes: call moved(W, changed) after each step before recording the next state")
-        if self._prev is not None:
-            flip = np.setxor1d(self._prev, codes, assume_unique=True)
-            new = flip[~self._ever[flip]]  # first flips of their pair (i, r)
-            self._ever[new] = True
-            self._ever_count += np.bincount(new // m, minlength=n)
-        else:
-            flip = np.empty(0, dtype=np.int64)
-        self._loss.append(float(loss))
-        self._k.append(np.bincount(codes // m, minlength=n))
-        self._union.append(int(np.count_nonzero(np.bincount(codes % m, minlength=m))))
-        self._flips.append(np.bincount(flip // m, minlength=n))
-        self._never.append(m - self._ever_count)
-        self.flip_codes.append(flip)
+        if len(self._move) != len(self._loss) + 1:
+            raise ValueError("i: call moved(W, changed) after each step before recording the next state")
+        i = np.asarray(i, dtype=np.int64)
+        r = np.asarray(r, dtype=np.int64)
+        if i.shape != r.shape or i.ndim != 1:
+            raise ValueError(f"i: expected two 1-D arrays of one length, got shapes {i.shape} and {r.shape}")
+        codes = r * self.n + i
+        if codes.size and (i.min() < 0 or i.max() >= self.n or r.min() < 0 or r.max() >= self.m):
+            raise ValueError(f"i: expected pairs in [0, {self.n}) x [0, {self.m})")
+        if codes.size > 1 and not bool(np.all(codes[1:] > codes[:-1])):
+            raise ValueError("r: expected distinct pairs sorted by (r, i)")
+        loss = check_finite_real(loss, "loss")
+        n = self.n
+        flip = np.empty(0, np.int64) if self._prev is None else _sorted_xor(self._prev, codes)
+        new = flip[~self._ever[flip]]  # first flips of their pair (i, r)
+        self._ever[new] = True
+        self._ever_count += np.bincount(new % n, minlength=n)
+        self._loss.append(loss)
+        self._k.append(np.bincount(i, minlength=n))
+        self._union.append(int(np.count_nonzero(r[1:] != r[:-1])) + 1 if r.size else 0)
+        self._flips.append(np.bincount(flip % n, minlength=n))
+        self._never.append(self.m - self._ever_count)
+        self._flip_codes.append(flip)
         if self.keep_codes:
-            self.fire_codes.append(codes)
+            self._fire_codes.append(codes)
         self._prev = codes
 
-    def moved(self, W: np.ndarray, changed=None) -> None:
-        """Record the movement of the weights ``W(t+1)`` after a step; ``changed`` are the rows the step changed.
+    def moved(self, W, changed=None) -> None:
+        """Record the movement of ``W(t+1)`` after a step; ``changed`` are the rows the step may have changed.
 
-        ``changed=None`` means every row may have changed. Only the changed rows are read.
+        ``changed=None`` means every row. Only the changed rows are read: ``O(|changed| (d + log m))``.
         """
         if len(self._move) != len(self._loss):
             raise ValueError("W: record the state of W(t) with append() before the movement of W(t+1)")
-        rows = np.arange(self.m) if changed is None else np.asarray(changed, dtype=np.int64)
+        if changed is None:
+            rows = np.arange(self.m)
+        else:
+            rows = np.unique(np.asarray(changed, dtype=np.int64))
+            if rows.size and (rows[0] < 0 or rows[-1] >= self.m):
+                raise ValueError(f"changed: expected row indices in [0, {self.m})")
         if rows.size:
-            diff = W[rows]
-            diff -= self._W0[rows]
-            self._row_move[rows] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-        self._move.append(float(self._row_move.max()))
+            diff = W[rows] - self._W0[rows]
+            _set_leaves(self._move_tree, self._M, rows, np.sqrt(np.einsum("ij,ij->i", diff, diff)))
+        self._move.append(float(self._move_tree[1]))
 
     # ------------------------------------------------------------------ array views
     @property
@@ -131,25 +203,45 @@ class Ledger:
     never_flipped = property(lambda self: np.array(self._never))
     movement = property(lambda self: np.array(self._move[: len(self._loss)]))
 
+    def _data_major(self, codes: np.ndarray) -> np.ndarray:
+        return np.sort((codes % self.n) * self.m + codes // self.n)
+
+    @property
+    def flip_codes(self) -> list:
+        """``flip_codes[t]``: the sorted codes ``i * m + r`` of the flips at step ``t`` (Definition B.4)."""
+        return [self._data_major(c) for c in self._flip_codes]
+
+    @property
+    def fire_codes(self) -> list | None:
+        """The sorted fire codes ``i * m + r`` of every iteration (``None`` unless ``keep_codes=True``)."""
+        return [self._data_major(c) for c in self._fire_codes] if self.keep_codes else None
+
+    def _sorted_P0(self) -> np.ndarray:
+        if self._P0sorted is None:
+            self._P0sorted = np.sort(self._X @ self._W0.T, axis=1)  # (n, m)
+        return self._P0sorted
+
+    def envelope_at(self, R) -> np.ndarray:
+        """``#{r : <w_r(0), x_i> > b - R max_i ||x_i||}`` for a movement radius ``R >= 0``, shape ``(n,)``."""
+        R = check_finite_real(R, "R", low=0.0)
+        return self._envelope(np.array([R]))[0]
+
+    def _envelope(self, R: np.ndarray) -> np.ndarray:
+        thr = self.b - R * self._xnorm
+        P0 = self._sorted_P0()
+        return self.m - np.stack([np.searchsorted(row, thr, side="right") for row in P0], axis=1)
+
     @property
     def envelope(self) -> np.ndarray:
         """``#{r : <w_r(0), x_i> > b - R(t)}``, shape ``(T+1, n)``, ``R(t) = movement[t] * max_i ||x_i||``."""
-        thr = self.b - self.movement * self._xnorm  # (T+1,)
-        cnt = np.stack([np.searchsorted(row, thr, side="right") for row in self._P0sorted], axis=1)
-        return self.m - cnt
-
-    def envelope_at(self, R) -> np.ndarray:
-        """``#{r : <w_r(0), x_i> > b - R}`` for a movement radius ``R >= 0`` (shape ``(n,)``), for any ``R``."""
-        R = check_finite_real(R, "R", low=0.0)
-        thr = self.b - R * self._xnorm
-        return self.m - np.array([np.searchsorted(row, thr, side="right") for row in self._P0sorted])
+        return self._envelope(self.movement)
 
     def never_flipped_set(self, i: int) -> np.ndarray:
         """``S_i`` of Definition B.5 over the recorded iterations: sorted neurons that never flipped for ``x_i``."""
         i = check_positive_int(i, "i", minimum=0)
         if i >= self.n:
             raise ValueError(f"i: expected an index < n = {self.n}, got {i}")
-        return np.flatnonzero(~self._ever[i * self.m : (i + 1) * self.m])
+        return np.flatnonzero(~self._ever[i :: self.n])
 
     def flip_set(self, i: int, t: int) -> np.ndarray:
         """``S_{i,flip}(t)`` of Definition B.4: sorted neurons whose firing state for ``x_i`` changed at step ``t``."""
@@ -159,8 +251,8 @@ class Ledger:
             raise ValueError(f"i: expected an index < n = {self.n}, got {i}")
         if t > self.T:
             raise ValueError(f"t: expected 1 <= t <= T = {self.T}, got {t}")
-        c = self.flip_codes[t]
-        return c[(c // self.m) == i] % self.m
+        c = self._flip_codes[t]
+        return c[c % self.n == i] // self.n
 
     def claim_a1_bound(self, lam: float) -> float:
         """``D = 4 lambda^{-1} m^{-1/2} sqrt(n) ||err(0)||_2`` of Claim A.1 (``||err(0)||^2 = 2 L(W(0))``)."""

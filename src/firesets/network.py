@@ -8,7 +8,7 @@ import numpy as np
 
 from ._validate import as_rng, check_finite_real, check_matrix, check_positive_int, check_vector
 
-__all__ = ["TwoLayerReLU", "paper_threshold", "relu_b"]
+__all__ = ["TwoLayerReLU", "paper_threshold", "relu_b", "hidden_layer", "output_layer"]
 
 
 def paper_threshold(m: int) -> float:
@@ -33,6 +33,24 @@ def paper_threshold(m: int) -> float:
 def relu_b(z: np.ndarray, b: float) -> np.ndarray:
     """The shifted ReLU ``sigma_b(z) = max(z - b, 0)`` of Definition 2.1 (zero at ``z = b``)."""
     return np.maximum(np.asarray(z, dtype=np.float64) - b, 0.0)
+
+
+def hidden_layer(W: np.ndarray, X: np.ndarray, b: float, out: np.ndarray | None = None) -> np.ndarray:
+    """The hidden layer ``H[r, i] = sigma_b(<w_r, x_i>)`` of Definition 2.1, shape ``(m, n)`` (neuron-major).
+
+    THE dense forward pass of firesets (the network, its gradient and the dense GD step all call it): one BLAS
+    product ``W X^T`` (into ``out`` when given), then ``sigma_b`` in place. Neuron ``r`` fires on ``x_i`` iff
+    ``H[r, i] > 0`` (strict firing: ``sigma_b(z) > 0`` iff ``z > b``).
+    """
+    H = np.matmul(W, X.T, out=out)
+    H -= b
+    np.maximum(H, 0.0, out=H)
+    return H
+
+
+def output_layer(H: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The predictions ``f(W, x_i, a) = m^{-1/2} sum_r a_r H[r, i]`` (Definition 2.1), shape ``(n,)``."""
+    return (a @ H) / math.sqrt(a.shape[0])
 
 
 @dataclass
@@ -129,7 +147,7 @@ class TwoLayerReLU:
     def forward(self, X) -> np.ndarray:
         """Predictions ``f(W, x_i, a)`` of Definition 2.1, shape ``(n,)`` (a float for a single ``x``)."""
         X, single = self._check_X(X)
-        u = relu_b(X @ self.W.T, self.b) @ self.a / math.sqrt(self.m)
+        u = output_layer(hidden_layer(self.W, X, self.b), self.a)
         return float(u[0]) if single else u
 
     def loss(self, X, y) -> float:
@@ -143,8 +161,7 @@ class TwoLayerReLU:
         """``dL/dW``, shape ``(m, d)``: row ``r`` is ``a_r m^{-1/2} sum_i (f_i - y_i) x_i 1[<w_r, x_i> > b]`` (Section 2)."""
         X, _ = self._check_X(X)
         y = check_vector(y, "y", length=X.shape[0])
-        P = self.W @ X.T  # (m, n)
-        fire = P > self.b
-        err = relu_b(P, self.b).T @ self.a / math.sqrt(self.m) - y  # (n,)
-        coef = fire * (self.a / math.sqrt(self.m))[:, None] * err[None, :]  # (m, n)
+        H = hidden_layer(self.W, X, self.b)  # (m, n)
+        err = output_layer(H, self.a) - y  # (n,)
+        coef = (H > 0) * (self.a / math.sqrt(self.m))[:, None] * err[None, :]  # (m, n)
         return coef @ X

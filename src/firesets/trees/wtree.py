@@ -87,13 +87,21 @@ class CorrelationWTree(_CorrelationTree):
         r = _check_index(r, "r", self.m)
         return self._report(tau, r)[1]
 
-    def query_all(self, tau):
-        """QUERY of every tree: int arrays ``(i, r)`` with ``<w_r, x_i> > tau``, sorted by ``(i, r)`` like the DTree's."""
+    def query_all(self, tau, order="data", values=False):
+        """QUERY of every tree: int arrays ``(i, r)`` with ``<w_r, x_i> > tau``, sorted like the DTree's.
+
+        ``order="data"``: sorted by ``(i, r)``; ``order="neuron"``: sorted by ``(r, i)``. ``values=True`` also
+        returns ``p``, the stored ``<w_r, x_i>`` of each pair (float64).
+        """
+        if order not in ("data", "neuron"):
+            raise ValueError(f"order: expected 'data' or 'neuron', got {order!r}")
         r_idx, i_idx = self._report(tau)  # "row" layout: sorted by (tree r, leaf i)
-        if i_idx.size == 0:
+        if order == "data" and i_idx.size:
+            o = np.argsort(i_idx, kind="stable")  # -> (i, r): r stays sorted within each i
+            i_idx, r_idx = i_idx[o], r_idx[o]
+        if not values:
             return i_idx, r_idx
-        order = np.argsort(i_idx, kind="stable")  # -> (i, r): r stays sorted within each i
-        return i_idx[order], r_idx[order]
+        return i_idx, r_idx, np.array(self._tree.leaves[r_idx, i_idx], dtype=np.float64)
 
     def query_many(self, R, tau):
         """QUERY(r, tau) for every ``r`` of ``R`` at once: FIND (Algorithm 15) on the trees ``R`` only.
