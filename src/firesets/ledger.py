@@ -44,14 +44,24 @@ def _sorted_xor(a, b):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def _set_leaves(tree, M, rows, vals):  # pragma: no cover - compiled
-    """Max-tree over ``M`` leaves (heap layout, root at 1): set the leaves ``rows`` and repair their paths."""
-    for j in range(rows.size):
-        v = M + rows[j]
-        tree[v] = vals[j]
-        v //= 2
-        while v >= 1:
+    """Max-tree over ``M`` leaves (heap layout, root at 1): set the sorted unique leaves ``rows`` to ``vals`` and
+    repair the union of their paths level by level (each shared node once, memory read in order)."""
+    k = rows.size
+    nodes = np.empty(k, np.int64)
+    for j in range(k):
+        nodes[j] = M + rows[j]
+        tree[nodes[j]] = vals[j]
+    while k > 0 and nodes[0] > 1:
+        q = 0
+        for j in range(k):  # the distinct parents, still sorted (q <= j: in place)
+            p = nodes[j] // 2
+            if q == 0 or nodes[q - 1] != p:
+                nodes[q] = p
+                q += 1
+        for j in range(q):
+            v = nodes[j]
             tree[v] = max(tree[2 * v], tree[2 * v + 1])
-            v //= 2
+        k = q
 
 
 class Ledger:
@@ -182,7 +192,9 @@ class Ledger:
         if changed is None:
             rows = np.arange(self.m)
         else:
-            rows = np.unique(np.asarray(changed, dtype=np.int64))
+            rows = np.asarray(changed, dtype=np.int64)
+            if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+                rows = np.unique(rows)
             if rows.size and (rows[0] < 0 or rows[-1] >= self.m):
                 raise ValueError(f"changed: expected row indices in [0, {self.m})")
         if rows.size:

@@ -111,6 +111,13 @@ class TwoLayerReLU:
         a = np.where(gen.integers(0, 2, size=m) == 1, 1.0, -1.0)
         return cls(W, a, b)
 
+    @classmethod
+    def _trusted(cls, W: np.ndarray, a: np.ndarray, b: float) -> "TwoLayerReLU":
+        """A network from arrays already checked (no pass over ``W``, no copy): for ``train``'s result."""
+        net = cls.__new__(cls)
+        net.W, net.a, net.b = W, a, float(b)
+        return net
+
     def with_weights(self, W: np.ndarray) -> "TwoLayerReLU":
         """A new network with hidden weights ``W`` and the same ``a`` and ``b``."""
         W = check_matrix(W, "W", rows=self.m, cols=self.d)

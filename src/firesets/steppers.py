@@ -109,6 +109,20 @@ def _descend_rows(W, P, U, G, X, eta):  # pragma: no cover - compiled
             P[r, i] = s
 
 
+@njit(cache=True)
+def _descended_rows(W, U, G, X, eta, Z):  # pragma: no cover - compiled
+    n, d = X.shape
+    for j in range(U.size):  # Z[j] = w_{U[j]} - eta sum_i G[j, i] x_i
+        r = U[j]
+        for q in range(d):
+            Z[j, q] = W[r, q]
+        for i in range(n):
+            c = eta * G[j, i]
+            if c != 0.0:
+                for q in range(d):
+                    Z[j, q] -= c * X[i, q]
+
+
 # ------------------------------------------------------------------------------------------------ steppers
 class _Stepper:
     """Shared construction and records: validates ``(net, X, y)`` once; never mutates ``net``."""
@@ -127,6 +141,15 @@ class _Stepper:
 
     def _pairs(self):  # the current firing pairs (i, r, p), sorted by (r, i)
         raise NotImplementedError
+
+    def release_W(self) -> np.ndarray:
+        """Hand the current weights over to the caller (a writable ``(m, d)`` array, no copy).
+
+        The stepper is unusable afterwards (``train`` calls this once, at the end).
+        """
+        W, self._W = self._W, None
+        self.__dict__.pop("tree", None)
+        return W
 
     def state(self) -> StepRecord:
         """The record of the current weights (loss, firing pairs, union) without stepping."""
@@ -233,7 +256,10 @@ class _TreeStepper(_Stepper):
 
     def __init__(self, net, X, y):
         super().__init__(net, X, y)
-        self.tree = self._tree_class(net.W, self.X)
+        # the tree updates this array in place (copy=False): the stepper's one copy of W
+        self._W = np.array(net.W, dtype=np.float64, order="C")
+        self.tree = self._tree_class(self._W, self.X, copy=False)
+        self._Z = np.empty((0, self.d))
 
     @property
     def W(self) -> np.ndarray:
@@ -243,7 +269,11 @@ class _TreeStepper(_Stepper):
     def _descend(self, U, G, eta):
         """``w_r <- w_r - eta sum_i G[r, i] x_i`` for ``r`` in ``U``, then UPDATE the tree (one batch)."""
         if U.size:
-            self.tree.update_many(U, self.tree.W[U] - eta * (G @ self.X))
+            if self._Z.shape[0] < U.size:  # a buffer reused across steps (grown as the union grows)
+                self._Z = np.empty((2 * U.size, self.d))
+            Z = self._Z[: U.size]
+            _descended_rows(self.tree.W, U, G, self.X, eta, Z)
+            self.tree.update_many(U, Z)
 
     def step(self, eta, record: bool = True) -> StepRecord | None:
         """One GD step ``W(t+1) = W(t) - eta dL/dW``; returns the record of ``W(t)``."""
