@@ -1,4 +1,5 @@
-"""Tests of firesets.steppers: tree-driven GD against dense GD (TwoLayerReLU.gradient) step by step."""
+"""Tests of firesets.steppers: every tuned stepper equal to the readable step (firesets.steps.sparse_gd_step),
+which tests/test_steps.py checks against Definition 2.1's gradient; the kernels against numpy oracles."""
 import math
 
 import numpy as np
@@ -6,171 +7,149 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firesets import TwoLayerReLU
+from firesets import CorrelationDTree, CorrelationWTree, TwoLayerReLU
 from firesets.steppers import (
+    DenseStepper,
     DTreeStepper,
     ScanStepper,
     WTreeStepper,
-    group_rows,
-    sparse_forward,
-    sparse_gd_rows,
-    update_rows_blocked,
+    pairs_forward_backward,
+    scan_pairs,
 )
-from firesets.training import DenseStepper, available_steppers, make_stepper, train
+from firesets.steps import dense_gd_step, sparse_gd_step
 
-SPARSE = [ScanStepper, DTreeStepper, WTreeStepper]
+TUNED = [ScanStepper, DTreeStepper, WTreeStepper]
+ALL = [DenseStepper] + TUNED
 
 
-def _unit_data(n, d, rng):
+def _unit(rng, n, d):
     X = rng.standard_normal((n, d))
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    return X, rng.standard_normal(n)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
 
 
-def _brute_codes(W, X, b):
-    # every pair (i, r) with <w_r, x_i> > b, as i * m + r in (i, r) order: all n m inner products
-    return np.flatnonzero(X @ W.T > b).astype(np.int64)
+def _brute_pairs(W, X, b):
+    r, i = np.nonzero(W @ X.T > b)  # every inner product; row-major = (r, i) order
+    return i, r
 
 
-def _oracle_run(net, X, y, eta, steps):
-    """Dense GD by the network's own gradient (Definition 2.1), with brute-force fire sets and losses."""
-    cur = net.copy()
-    states = []
-    for _ in range(steps):
-        codes = _brute_codes(cur.W, X, cur.b)
-        err = cur.forward(X) - y
-        fire = (X @ cur.W.T > cur.b).T  # (m, n)
-        changed = np.flatnonzero(fire[:, err != 0].any(axis=1))
-        states.append((cur.loss(X, y), codes, changed))
-        cur = cur.with_weights(cur.W - eta * cur.gradient(X, y))
-    return cur.W, states
+def _check_equal_to_reference(cls, net, X, y, eta, steps, atol):
+    """The stepper and sparse_gd_step on a DTree, side by side: same pairs, loss, union, weights.
 
-
-def _check_against_oracle(cls, net, X, y, eta, steps):
-    W_ref, states = _oracle_run(net, X, y, eta, steps)
+    ``atol`` is relative to the largest weight (0: bit-for-bit equal)."""
+    ref = CorrelationDTree(net.W, X)
     W0 = net.W.copy()
     s = cls(net, X, y)
-    flips = 0
-    prev = None
-    for t in range(steps):
+    for _ in range(steps):
+        i, r = _brute_pairs(np.asarray(s.W), X, net.b)
+        want = sparse_gd_step(ref, net.a, net.b, y, eta)
         rec = s.step(eta)
-        loss, codes, changed = states[t]
-        assert rec.loss == pytest.approx(loss, rel=1e-10, abs=1e-12), (cls.name, t)
-        assert np.array_equal(rec.fire_codes, codes), (cls.name, t)
-        assert np.array_equal(rec.changed, changed), (cls.name, t)
-        assert rec.fire_codes.dtype == np.int64 and rec.changed.dtype == np.int64
-        if prev is not None:
-            flips += np.setxor1d(prev, codes).size
-        prev = codes
-    scale = max(1.0, float(np.abs(W_ref).max()))
-    assert np.abs(np.asarray(s.W) - W_ref).max() <= 1e-10 * scale, cls.name
-    assert np.array_equal(net.W, W0)  # never mutated
-    return flips
+        assert np.array_equal(rec.i, want.i) and np.array_equal(rec.r, want.r), cls.name
+        assert np.array_equal(rec.i, i) and np.array_equal(rec.r, r), cls.name  # and brute force
+        assert rec.i.dtype == rec.r.dtype == rec.U.dtype == np.int64
+        assert np.array_equal(rec.U, want.U), cls.name
+        assert rec.loss == pytest.approx(want.loss, rel=1e-12, abs=1e-12), cls.name
+        scale = max(1.0, float(np.abs(ref.W).max()))  # weights may grow large at large eta
+        np.testing.assert_allclose(s.W, ref.W, rtol=0, atol=atol * scale)
+    assert np.array_equal(net.W, W0)  # net never mutated
 
 
-@pytest.mark.parametrize("cls", SPARSE, ids=lambda c: c.name)
-@pytest.mark.parametrize(
-    "m,n,d,eta,steps",
-    [(1000, 5, 8, 0.5, 12), (777, 1, 3, 2.0, 10), (1500, 16, 10, 5.0, 8), (1, 3, 2, 0.7, 5), (2, 1, 1, 1.0, 4)],
-)
-def test_matches_dense_gd_step_by_step(cls, m, n, d, eta, steps):
-    rng = np.random.default_rng(m + n + d)
-    net = TwoLayerReLU.init(m, d, rng=rng)
-    X, y = _unit_data(n, d, rng)
-    _check_against_oracle(cls, net, X, y, eta, steps)
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(1, 60), n=st.integers(1, 8), d=st.integers(1, 5),
+       b=st.floats(-1.0, 1.5), eta=st.floats(0.01, 30.0))
+def test_every_stepper_equals_the_readable_step(seed, m, n, d, b, eta):
+    rng = np.random.default_rng(seed)
+    net = TwoLayerReLU.init(m, d, b=b, rng=rng)
+    X, y = _unit(rng, n, d), rng.standard_normal(n)
+    for cls in ALL:
+        _check_equal_to_reference(cls, net, X, y, eta, 4, atol=1e-12 * max(1.0, eta))
 
 
-@pytest.mark.parametrize("cls", SPARSE, ids=lambda c: c.name)
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.sampled_from([1, 4, 16, 64]), n=st.integers(1, 6),
+       d=st.integers(1, 4), b=st.integers(-2, 3), k=st.integers(2, 6))
+def test_every_stepper_exact_with_ties(seed, m, n, d, b, k):
+    # dyadic data (integers, eta = 2^-k, sqrt(m) a power of two): exact arithmetic, ties at b persist
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-3, 4, size=(m, d)).astype(float)
+    X = rng.integers(-2, 3, size=(n, d)).astype(float)
+    if n > 1:
+        X[-1] = X[0]
+    y = rng.integers(-2, 3, size=n).astype(float)
+    net = TwoLayerReLU(W, np.where(rng.integers(0, 2, m) == 1, 1.0, -1.0), float(b))
+    for cls in ALL:
+        _check_equal_to_reference(cls, net, X, y, 2.0**-k, 3, atol=0.0)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.name)
 def test_many_flips_with_large_eta(cls):
-    # a large learning rate moves many neurons across the threshold at every step
     rng = np.random.default_rng(3)
-    m, n, d = 600, 6, 5
-    net = TwoLayerReLU.init(m, d, b=0.5, rng=rng)
-    X, y = _unit_data(n, d, rng)
-    y *= 20.0
-    flips = _check_against_oracle(cls, net, X, y, eta=40.0, steps=8)
-    assert flips > 200  # the test exercises flips, not a static fire set
+    net = TwoLayerReLU.init(600, 5, b=0.5, rng=rng)
+    X, y = _unit(rng, 6, 5), 20.0 * rng.standard_normal(6)
+    _check_equal_to_reference(cls, net, X, y, 40.0, 6, atol=1e-9)
+    prev = None  # the run moves many neurons across b at every step: the test exercises flips
+    flips = 0
+    s = cls(net, X, y)
+    for _ in range(6):
+        rec = s.step(40.0)
+        cur = set(zip(rec.r.tolist(), rec.i.tolist()))
+        flips += 0 if prev is None else len(cur ^ prev)
+        prev = cur
+    assert flips > 200
 
 
-@pytest.mark.parametrize("cls", SPARSE, ids=lambda c: c.name)
-def test_real_digits(cls):
-    from sklearn.datasets import load_digits
-
-    X, labels = load_digits(return_X_y=True)
-    X = X[:24] / np.linalg.norm(X[:24], axis=1, keepdims=True)
-    y = (labels[:24] - 4.5) / 4.5
-    net = TwoLayerReLU.init(2048, X.shape[1], rng=5)
-    _check_against_oracle(cls, net, X, y, eta=3.0, steps=6)
-
-
-@pytest.mark.parametrize("cls", SPARSE, ids=lambda c: c.name)
-def test_ties_at_threshold_do_not_fire(cls):
-    # integer W and X: inner products are exact integers, b equals some of them (strict firing must not fire)
-    rng = np.random.default_rng(11)
-    W = rng.integers(-3, 4, size=(50, 3)).astype(float)
-    X = rng.integers(-2, 3, size=(4, 3)).astype(float)
-    X[2] = X[0]  # duplicate data point
-    net = TwoLayerReLU(W, np.where(rng.integers(0, 2, 50) == 1, 1.0, -1.0), 2.0)
-    assert np.any(X @ W.T == 2.0)
-    y = rng.standard_normal(4)
-    rec = cls(net, X, y).step(1e-3)
-    assert np.array_equal(rec.fire_codes, _brute_codes(W, X, 2.0))
-
-
-@pytest.mark.parametrize("cls", SPARSE, ids=lambda c: c.name)
-def test_no_firing_pairs(cls):
-    rng = np.random.default_rng(2)
-    net = TwoLayerReLU.init(100, 4, b=50.0, rng=rng)
-    X, y = _unit_data(3, 4, rng)
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.name)
+def test_no_firing_pairs_m1_n1(cls):
+    net = TwoLayerReLU(np.array([[0.5, -1.0]]), np.array([-1.0]), 3.0)
+    X, y = np.array([[0.6, 0.8]]), np.array([0.7])
     s = cls(net, X, y)
     for _ in range(2):
         rec = s.step(1.0)
-        assert rec.fire_codes.size == 0 and rec.changed.size == 0
-        assert rec.loss == pytest.approx(0.5 * float(y @ y))
+        assert rec.i.size == rec.r.size == rec.U.size == 0
+        assert rec.loss == pytest.approx(0.5 * 0.49, rel=1e-15)
     assert np.array_equal(s.W, net.W)
+    st_ = s.state()
+    assert st_.i.size == 0 and st_.loss == pytest.approx(0.5 * 0.49, rel=1e-15)
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    m=st.integers(1, 70),
-    n=st.integers(1, 9),
-    d=st.integers(1, 5),
-    b=st.floats(-1.0, 1.5),
-    eta=st.floats(0.01, 30.0),
-    seed=st.integers(0, 2**16),
-)
-def test_random_runs_against_gradient_oracle(m, n, d, b, eta, seed):
-    rng = np.random.default_rng(seed)
-    net = TwoLayerReLU.init(m, d, b=b, rng=rng)
-    X, y = _unit_data(n, d, rng)
-    for cls in SPARSE:
-        _check_against_oracle(cls, net, X, y, eta, 4)
-
-
-def test_record_false_and_last_counters_against_brute_force():
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.name)
+def test_state_and_release(cls):
     rng = np.random.default_rng(4)
+    net = TwoLayerReLU.init(200, 4, b=0.3, rng=rng)
+    X, y = _unit(rng, 3, 4), rng.standard_normal(3)
+    s = cls(net, X, y)
+    s.step(0.5)
+    W = np.array(s.W)
+    rec = s.state()
+    i, r = _brute_pairs(W, X, net.b)
+    assert np.array_equal(rec.i, i) and np.array_equal(rec.r, r)
+    assert rec.loss == pytest.approx(net.with_weights(W).loss(X, y), rel=1e-12)
+    assert np.array_equal(np.array(s.W), W)  # state() does not step
+    with pytest.raises(ValueError):
+        s.W[0, 0] = 1.0  # a read-only view
+    out = s.release_W()
+    assert np.array_equal(out, W) and out.flags.writeable
+
+
+def test_counters_against_brute_force():
+    rng = np.random.default_rng(5)
     m, n, d = 300, 4, 6
     net = TwoLayerReLU.init(m, d, b=0.8, rng=rng)
-    X, y = _unit_data(n, d, rng)
-    P = X @ net.W.T
-    pairs = np.argwhere(P > net.b)
-    union = np.unique(pairs[:, 1]).size
-    for cls in SPARSE:
+    X, y = _unit(rng, n, d), rng.standard_normal(n)
+    i, r = _brute_pairs(net.W, X, net.b)
+    union = np.unique(r).size
+    for cls in TUNED:
         s = cls(net, X, y)
         assert s.step(0.1, record=False) is None
         c = s.last_counters
-        assert c["fire_pairs"] == len(pairs) and c["union"] == union
-        assert c["fire_max"] == np.bincount(pairs[:, 0], minlength=n).max()
+        assert c["fire_pairs"] == i.size and c["union"] == union
+        assert c["fire_max"] == np.bincount(i, minlength=n).max()
         assert c["leaves_rewritten"] == union * n and c["inner_products"] == union * n
-        assert set(s.last_phase_seconds) == {"query", "forward_backward", "update"}
-    # the weights moved exactly like the dense step's
-    d_ = DenseStepper(net, X, y)
-    d_.step(0.1, record=False)
-    assert np.allclose(s.W, d_.W, rtol=0, atol=1e-12)
+        assert set(s.last_phases) == {"query", "forward_backward", "update"}
+    assert ScanStepper(net, X, y).step(0.1).counters["entries_scanned"] == m * n
 
 
 def _find_visits(values, tau):
-    """Nodes FIND reads in a padded max-heap over `values`: the root, plus both children of each internal node > tau."""
+    """Nodes FIND reads in a padded max-heap: the root, plus both children of each internal node > tau."""
     M = 1 << (len(values) - 1).bit_length()
     level = np.full(M, -np.inf)
     level[: len(values)] = values
@@ -185,41 +164,71 @@ def test_dtree_node_visits_match_find_count():
     rng = np.random.default_rng(8)
     m, n, d = 257, 3, 4
     net = TwoLayerReLU.init(m, d, b=1.0, rng=rng)
-    X, y = _unit_data(n, d, rng)
-    s = DTreeStepper(net, X, y)
+    X, y = _unit(rng, n, d), rng.standard_normal(n)
     P = X @ net.W.T
-    rec = s.step(0.2)
+    rec = DTreeStepper(net, X, y).step(0.2)
     assert rec.counters["nodes_visited"] == sum(_find_visits(P[i], net.b) for i in range(n))
 
 
-def test_train_with_every_method_agrees():
-    rng = np.random.default_rng(9)
-    net = TwoLayerReLU.init(800, 6, rng=rng)
-    X, y = _unit_data(5, 6, rng)
-    assert {"scan", "dtree", "wtree", "dense"} <= set(available_steppers())
-    ref, led = train(net, X, y, 2.0, 7, method="dense")
-    for method in ("scan", "dtree", "wtree"):
-        out, led2 = train(net, X, y, 2.0, 7, method=method)
-        assert np.allclose(out.W, ref.W, rtol=0, atol=1e-10 * np.abs(ref.W).max())
-        assert np.allclose(led2.loss, led.loss, rtol=1e-10)
-        assert np.array_equal(led2.k, led.k) and np.array_equal(led2.flips, led.flips)
-        assert isinstance(make_stepper(method, net, X, y), (ScanStepper, DTreeStepper, WTreeStepper))
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(1, 50), n=st.integers(1, 6), b=st.integers(-2, 2),
+       small=st.booleans())
+def test_scan_pairs_against_brute_force(seed, m, n, b, small):
+    rng = np.random.default_rng(seed)
+    P = rng.integers(-3, 4, size=(m, n)).astype(float)  # ties at b
+    buf = (np.empty(1, np.int64), np.empty(1, np.int64), np.empty(1)) if small else None
+    i, r, p, buf2 = scan_pairs(P, float(b), buf)
+    r0, i0 = np.nonzero(P > b)
+    assert np.array_equal(i, i0) and np.array_equal(r, r0) and np.array_equal(p, P[r0, i0])
+    assert buf2[0].size >= i0.size
 
 
-@pytest.mark.parametrize("cls", SPARSE, ids=lambda c: c.name)
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(1, 40), n=st.integers(1, 6), b=st.floats(-1, 1))
+def test_pairs_forward_backward_against_dense_formulas(seed, m, n, b):
+    rng = np.random.default_rng(seed)
+    P = rng.standard_normal((m, n))
+    a = np.where(rng.integers(0, 2, m) == 1, 1.0, -1.0)
+    y = rng.standard_normal(n)
+    r, i = np.nonzero(P > b)
+    loss, U, G = pairs_forward_backward(i, r, P[r, i], a, b, y)
+    F = P > b
+    u = (a @ np.maximum(P - b, 0.0)) / math.sqrt(m)
+    assert loss == pytest.approx(0.5 * float((u - y) @ (u - y)), rel=1e-12, abs=1e-14)
+    assert U.tolist() == np.flatnonzero(F.any(axis=1)).tolist()
+    G_dense = F * (a / math.sqrt(m))[:, None] * (u - y)[None, :]
+    np.testing.assert_allclose(G, G_dense[U], rtol=1e-12, atol=1e-14)
+
+
+def test_dense_stepper_is_dense_gd_step():
+    rng = np.random.default_rng(6)
+    net = TwoLayerReLU.init(70, 5, b=0.1, rng=rng)
+    X, y = _unit(rng, 4, 5), rng.standard_normal(4)
+    s = DenseStepper(net, X, y)
+    W = net.W.copy()
+    for _ in range(3):
+        loss, F = dense_gd_step(W, X, net.a, net.b, y, 0.7)
+        rec = s.step(0.7)
+        assert rec.loss == loss and np.array_equal(s.W, W)
+        assert rec.U.tolist() == np.flatnonzero(F.any(axis=1)).tolist()
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.name)
 def test_validation(cls):
     rng = np.random.default_rng(0)
     net = TwoLayerReLU.init(20, 3, rng=rng)
-    X, y = _unit_data(4, 3, rng)
+    X, y = _unit(rng, 4, 3), rng.standard_normal(4)
     with pytest.raises(TypeError, match="net"):
         cls(net.W, X, y)
     with pytest.raises(ValueError, match="X"):
         cls(net, X[:, :2], y)
     with pytest.raises(ValueError, match="y"):
         cls(net, X, y[:3])
+    with pytest.raises(ValueError, match="X"):
+        cls(net, np.full((4, 3), np.nan), y)
     s = cls(net, X, y)
     W0 = np.array(s.W)
-    for bad in (0.0, -1.0, math.inf):
+    for bad in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(ValueError, match="eta"):
             s.step(bad)
     with pytest.raises(TypeError, match="eta"):
@@ -227,65 +236,14 @@ def test_validation(cls):
     assert np.array_equal(s.W, W0)  # nothing mutated by the failed calls
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 30), min_size=0, max_size=60), st.booleans())
-def test_group_rows_against_unique(rr, presort):
-    rr = np.array(sorted(rr) if presort else rr, dtype=np.int64)
-    U, pos = group_rows(rr, is_sorted=presort)
-    U2, inv = np.unique(rr, return_inverse=True)
-    assert np.array_equal(U, U2) and np.array_equal(pos, inv.reshape(-1))
-
-
-def test_sparse_gd_rows_against_network_gradient():
-    rng = np.random.default_rng(12)
-    m, n, d = 90, 5, 4
-    net = TwoLayerReLU.init(m, d, b=0.3, rng=rng)
-    X, y = _unit_data(n, d, rng)
-    P = X @ net.W.T
-    ii, rr = np.nonzero(P > net.b)
-    loss, U, W_new, changed, C = sparse_gd_rows(ii, rr, P[ii, rr], net.a, net.b, y, X, lambda R: net.W[R], 0.25)
-    full = net.W - 0.25 * net.gradient(X, y)
-    assert loss == pytest.approx(net.loss(X, y), rel=1e-12)
-    assert np.allclose(W_new, full[U], rtol=0, atol=1e-13)
-    outside = np.setdiff1d(np.arange(m), U)
-    assert np.array_equal(full[outside], net.W[outside])  # zero gradient off the union
-    assert C.shape == (U.size, n)
-
-
-@pytest.mark.parametrize("block", [1, 3, 7, 1 << 8])
-def test_update_rows_blocked_against_direct_products(block):
-    # W[U] += C X in place, and the returned (|U|, n) block equals W[U] X^T, whatever the block size
-    rng = np.random.default_rng(13)
-    m, n, d = 40, 3, 5
-    W = rng.standard_normal((m, d))
-    X = rng.standard_normal((n, d))
-    U = np.array([0, 4, 5, 11, 20, 21, 22, 39])
-    C = rng.standard_normal((U.size, n))
-    expected = W.copy()
-    expected[U] += C @ X
-    vals = update_rows_blocked(W, U, C, X, block=block)
-    assert np.allclose(W, expected, rtol=0, atol=1e-13)
-    untouched = np.setdiff1d(np.arange(m), U)
-    assert np.array_equal(W[untouched], expected[untouched])  # bit-for-bit: rows outside U are never written
-    assert vals.shape == (U.size, n) and np.allclose(vals, W[U] @ X.T, rtol=0, atol=1e-13)
-    assert update_rows_blocked(W, np.zeros(0, dtype=np.int64), np.zeros((0, n)), X).shape == (0, n)
-
-
-def test_sparse_forward_is_the_first_half_of_sparse_gd_rows():
-    # same loss, union, coefficients and changed rows; y_i = u_i on one point leaves its pairs inactive
-    rng = np.random.default_rng(14)
-    m, n, d = 64, 4, 3  # integer W and X, b = 0.5, m^{-1/2} = 1/8: every forward value is exact
-    net = TwoLayerReLU.init(m, d, b=0.5, rng=rng)
-    net = net.with_weights(rng.integers(-2, 3, (m, d)).astype(float))
-    X = rng.integers(-1, 2, (n, d)).astype(float)
-    y = rng.standard_normal(n)
-    y[1] = net.forward(X)[1]  # zero error on point 1: neurons firing only there do not change
-    P = X @ net.W.T
-    rr, ii = np.nonzero(P.T > net.b)  # (r, i) order
-    loss, U, pos, C, changed = sparse_forward(ii, rr, P[ii, rr], net.a, net.b, y, 0.5, n, rr_sorted=True)
-    loss2, U2, W_new, changed2, C2 = sparse_gd_rows(ii, rr, P[ii, rr], net.a, net.b, y, X, lambda R: net.W[R], 0.5)
-    assert loss == loss2 and np.array_equal(U, U2) and np.array_equal(C, C2) and np.array_equal(changed, changed2)
-    assert np.array_equal(U[pos], rr)
-    err = net.forward(X) - y
-    fire = P.T > net.b
-    assert np.array_equal(changed, np.flatnonzero(fire[:, err != 0].any(axis=1)))
+def test_wtree_stepper_requeries_only_the_union():
+    # Algorithm 9: after INIT, a step queries the trees of U only; FIND reads at least one root per tree of U
+    rng = np.random.default_rng(7)
+    net = TwoLayerReLU.init(500, 4, b=1.2, rng=rng)
+    X, y = _unit(rng, 3, 4), rng.standard_normal(3)
+    s = WTreeStepper(net, X, y)
+    rec = s.step(0.3)
+    assert 0 < rec.U.size < net.m
+    P1 = np.asarray(s.W) @ X.T  # (m, n): the trees' leaves after the update
+    assert rec.counters["nodes_visited"] == sum(_find_visits(P1[r], net.b) for r in rec.U)
+    assert isinstance(s.tree, CorrelationWTree)
