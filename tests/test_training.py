@@ -1,4 +1,5 @@
-"""Tests of firesets.training: the dense GD step against independent gradients, the ledger against brute force."""
+"""Tests of firesets.training: train() and its ledger against brute force from the weight trajectory (Definitions
+2.4, B.4, B.5, Claim A.1), every method of STEPPERS giving the same run, and bad input."""
 import math
 
 import numpy as np
@@ -7,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firesets import TwoLayerReLU
-from firesets.training import DenseStepper, Ledger, StepRecord, Stepper, available_steppers, register_stepper, train
+from firesets.steppers import DenseStepper, DTreeStepper, ScanStepper, WTreeStepper
+from firesets.training import STEPPERS, train
 
 
 def _unit(rng, n, d):
@@ -23,32 +25,8 @@ def _problem(m=40, n=5, d=4, b=0.3, seed=0):
     return net, X, y
 
 
-def _loop_gradient(W, a, b, X, y):
-    # the paper's formula one neuron and one point at a time (Section 2), strict indicator
-    m = W.shape[0]
-    u = np.array([sum(a[r] * max(W[r] @ x - b, 0.0) for r in range(m)) / math.sqrt(m) for x in X])
-    G = np.zeros_like(W)
-    for r in range(m):
-        for i, x in enumerate(X):
-            if W[r] @ x > b:
-                G[r] += a[r] / math.sqrt(m) * (u[i] - y[i]) * x
-    return G
-
-
-def test_dense_step_matches_loop_gradient_and_network_gradient():
-    net, X, y = _problem(m=30, n=6, d=5, b=0.2, seed=1)
-    s = DenseStepper(net, X, y)
-    W0 = net.W.copy()
-    eta = 0.37
-    rec = s.step(eta)
-    np.testing.assert_allclose(s.W, W0 - eta * _loop_gradient(W0, net.a, net.b, X, y), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(s.W, W0 - eta * net.gradient(X, y), rtol=1e-12, atol=1e-14)
-    assert np.array_equal(net.W, W0)  # net not mutated
-    assert isinstance(rec, StepRecord) and rec.loss == pytest.approx(net.loss(X, y), rel=1e-12)
-    assert isinstance(s, Stepper)
-
-
 def test_dense_step_against_finite_differences_over_several_steps():
+    # a third oracle of the gradient (tests/test_steps.py has the loop formula): central differences of the loss
     net, X, y = _problem(m=25, n=4, d=3, b=0.1, seed=2)
     s = DenseStepper(net, X, y)
     for _ in range(3):
@@ -66,28 +44,6 @@ def test_dense_step_against_finite_differences_over_several_steps():
             num[r, j] = (cur.with_weights(Wp).loss(X, y) - cur.with_weights(Wm).loss(X, y)) / (2 * h)
     s.step(0.1)
     np.testing.assert_allclose(s.W, W - 0.1 * num, rtol=1e-6, atol=1e-8)
-
-
-def test_record_fire_codes_and_changed_brute_force():
-    net, X, y = _problem(m=50, n=7, d=4, b=0.4, seed=3)
-    s = DenseStepper(net, X, y)
-    for _ in range(4):
-        W = s.W.copy()
-        rec = s.step(0.5)
-        expect = sorted(i * net.m + r for i in range(len(X)) for r in range(net.m) if W[r] @ X[i] > net.b)
-        assert rec.fire_codes.dtype == np.int64 and rec.fire_codes.tolist() == expect
-        moved = np.flatnonzero(np.any(s.W != W, axis=1))
-        assert set(moved.tolist()) <= set(rec.changed.tolist())
-        assert set(rec.changed.tolist()) == {c % net.m for c in expect}  # every fired row gets a non-zero update here
-
-
-def test_strict_firing_at_threshold():
-    W = np.array([[1.0, 0.0], [2.0, 0.0]])
-    net = TwoLayerReLU(W, np.array([1.0, 1.0]), b=1.0)
-    s = DenseStepper(net, np.array([[1.0, 0.0]]), np.array([0.0]))
-    rec = s.step(0.1)
-    assert rec.fire_codes.tolist() == [1] and rec.changed.tolist() == [1]
-    assert np.array_equal(s.W[0], W[0])
 
 
 def _brute_ledger(Ws, X, b):
@@ -109,8 +65,8 @@ def _brute_ledger(Ws, X, b):
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), m=st.integers(1, 30), n=st.integers(1, 6), T=st.integers(0, 6),
-       eta=st.floats(0.05, 3.0))
-def test_ledger_against_brute_force(seed, m, n, T, eta):
+       eta=st.floats(0.05, 3.0), method=st.sampled_from(sorted(STEPPERS)))
+def test_ledger_against_brute_force(seed, m, n, T, eta, method):
     rng = np.random.default_rng(seed)
     d = 3
     net = TwoLayerReLU.init(m, d, b=0.2, rng=rng)
@@ -120,7 +76,7 @@ def test_ledger_against_brute_force(seed, m, n, T, eta):
     Ws = [net.W.copy()]
     for _ in range(T):
         Ws.append(Ws[-1] - eta * net.with_weights(Ws[-1]).gradient(X, y))
-    net2, L = train(net, X, y, eta, T, keep_codes=True)
+    net2, L = train(net, X, y, eta, T, method=method, keep_codes=True)
     np.testing.assert_allclose(net2.W, Ws[-1], rtol=1e-10, atol=1e-12)
     fire, k, union, flips, never, move, env = _brute_ledger(Ws, X, net.b)
     assert L.T == T
@@ -173,21 +129,6 @@ def test_train_steps_zero_and_no_record():
     assert L3 is None and np.array_equal(net3.W, net4.W)
 
 
-def test_registry():
-    assert "dense" in available_steppers()
-
-    class Fake(DenseStepper):
-        name = "fake-test"
-
-    register_stepper("fake-test", Fake)
-    net, X, y = _problem()
-    a, _ = train(net, X, y, 0.2, 2, method="fake-test")
-    b, _ = train(net, X, y, 0.2, 2)
-    assert np.array_equal(a.W, b.W)
-    with pytest.raises(TypeError, match="name"):
-        register_stepper("", Fake)
-
-
 @pytest.mark.parametrize(
     "kwargs, exc, name",
     [
@@ -200,6 +141,8 @@ def test_registry():
         (dict(y=np.ones(4)), ValueError, "y"),
         (dict(X=np.ones((5, 3))), ValueError, "X"),
         (dict(method="nope"), ValueError, "method"),
+        (dict(method=3), TypeError, "method"),
+        (dict(steps=True), TypeError, "steps"),
         (dict(net="net"), TypeError, "net"),
     ],
 )
@@ -209,25 +152,6 @@ def test_bad_input(kwargs, exc, name):
     args.update(kwargs)
     with pytest.raises(exc, match=name):
         train(args.pop("net"), args.pop("X"), args.pop("y"), args.pop("eta"), args.pop("steps"), **args)
-
-
-def test_bad_input_stepper_and_ledger():
-    net, X, y = _problem()
-    s = DenseStepper(net, X, y)
-    W0 = s.W.copy()
-    with pytest.raises(ValueError, match="eta"):
-        s.step(-0.5)
-    assert np.array_equal(s.W, W0)  # validated before mutating
-    L = Ledger(net.W, X, net.b)
-    L.append(1.0, np.array([0, 3]))
-    with pytest.raises(ValueError, match="fire_codes"):
-        L.append(1.0, np.array([0]))
-    with pytest.raises(ValueError, match="i"):
-        L.never_flipped_set(99)
-    with pytest.raises(ValueError, match="t"):
-        L.flip_set(0, 1)
-    with pytest.raises(ValueError, match="lam"):
-        L.claim_a1_bound(0.0)
 
 
 def test_envelope_at_claim_a1_bound_and_summary_against_definitions():
@@ -268,3 +192,31 @@ def test_loss_follows_the_linear_rate_of_claim_a1_when_wide():
     _, L = train(TwoLayerReLU.init(m, d, b=b, rng=rng), X, y, eta, 25)
     assert np.all(L.loss <= L.loss[0] * (1 - eta * lam / 2) ** np.arange(26) * (1 + 1e-9))
     assert L.movement.max() <= L.claim_a1_bound(lam)  # Claim A.1's conclusion
+
+
+def test_steppers_table_and_every_method_agrees():
+    assert STEPPERS == {"dense": DenseStepper, "scan": ScanStepper, "dtree": DTreeStepper, "wtree": WTreeStepper}
+    rng = np.random.default_rng(9)
+    net = TwoLayerReLU.init(800, 6, rng=rng)
+    X = _unit(rng, 5, 6)
+    y = rng.standard_normal(5)
+    ref, led = train(net, X, y, 2.0, 7, method="dense", keep_codes=True)
+    for method in ("scan", "dtree", "wtree"):
+        out, led2 = train(net, X, y, 2.0, 7, method=method, keep_codes=True)
+        np.testing.assert_allclose(out.W, ref.W, rtol=0, atol=1e-10 * np.abs(ref.W).max())
+        np.testing.assert_allclose(led2.loss, led.loss, rtol=1e-10)
+        for key in ("k", "union", "flips", "never_flipped"):
+            assert np.array_equal(getattr(led2, key), getattr(led, key)), (method, key)
+        np.testing.assert_allclose(led2.movement, led.movement, rtol=1e-10)
+        assert all(np.array_equal(p, q) for p, q in zip(led2.fire_codes, led.fire_codes))
+        assert out.W.flags.writeable and not np.shares_memory(out.W, net.W)
+
+
+def test_train_does_not_mutate_net_and_result_is_independent():
+    net, X, y = _problem(seed=4)
+    W0, a0 = net.W.copy(), net.a.copy()
+    for method in STEPPERS:
+        out, _ = train(net, X, y, 0.5, 3, method=method)
+        out.W[0, 0] += 1.0
+        out.a[0] *= -1
+        assert np.array_equal(net.W, W0) and np.array_equal(net.a, a0)
