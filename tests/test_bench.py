@@ -9,7 +9,7 @@ import pytest
 
 from firesets import TwoLayerReLU, bench
 from firesets.analysis import training_with_trees as ba
-from firesets.training import make_stepper
+from firesets.training import STEPPERS
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,10 @@ def test_tiny_schema(tiny):
         for name, ts in c["seconds"].items():
             assert len(ts) == R and all(t > 0 for t in ts)
             assert c["median_seconds"][name] == pytest.approx(float(np.median(ts)))
-            ratios = np.array(c["seconds"]["dense"]) / np.array(ts)
-            assert c["ratio_vs_dense"][name] == pytest.approx(float(np.median(ratios)))
+            ratio = np.median(c["seconds"]["dense"]) / np.median(ts)  # contenders timed one at a time
+            assert c["ratio_vs_dense"][name] == pytest.approx(float(ratio))
+            assert c["overhead_vs_floor"][name] == pytest.approx(np.median(ts) / np.median(c["floor_seconds"]))
+            assert c["build_seconds"][name] > 0
         assert c["ratio_vs_dense"]["dense"] == 1.0
         assert len(c["floor_seconds"]) == R
         for name in ("scan", "dtree", "wtree"):
@@ -54,6 +56,8 @@ def test_tiny_schema(tiny):
         assert c["counts"]["scan"]["entries_scanned"] == c["m"] * c["n"]
         assert c["counts"]["dtree"]["nodes_visited"] >= c["n"]  # at least the roots
     assert "summary" in tiny and set(tiny["summary"]["exponents"]) == set(ba.CONTENDERS)
+    assert tiny["numba_first_call_seconds"] > 0 and "numba" in tiny["machine"]
+    assert "one contender at a time" in tiny["settings"]["timing"]
 
 
 def test_tiny_counts_match_brute_force(tiny):
@@ -61,7 +65,7 @@ def test_tiny_counts_match_brute_force(tiny):
     c = next(c for c in tiny["configs"] if c["n"] == 3 and c["m"] == bench.GRIDS["tiny"]["m"][-1])
     net = TwoLayerReLU.init(c["m"], c["d"], rng=tiny["settings"]["seed"] + c["m"] + c["d"])
     X, y = bench.make_data(c["n"], c["d"], rng=tiny["settings"]["seed"] + 7919 * c["n"] + c["d"])
-    s = make_stepper("dtree", net, X, y)
+    s = STEPPERS["dtree"](net, X, y)
     pairs = []
     for _ in range(1 + c["repeats"]):
         P = X @ np.asarray(s.W).T
@@ -90,17 +94,32 @@ def test_run_validation(tmp_path):
 
 
 def test_memory_estimate_covers_the_arrays():
+    # one contender at a time: the source network plus the largest contender's arrays (its tree counted apart,
+    # although the tree steppers share W with their tree) must stay below the estimate
     m, n, d = 3000, 5, 7
     net = TwoLayerReLU.init(m, d, rng=0)
     X, y = bench.make_data(n, d, rng=1)
-    held = net.W.nbytes
+    held = []
     for name in ba.CONTENDERS:
-        s = make_stepper(name, net, X, y)
-        held += sum(v.nbytes for v in vars(s).values() if isinstance(v, np.ndarray))
+        s = STEPPERS[name](net, X, y)
+        s.step(bench.ETA, record=False)
+        b = net.W.nbytes + sum(v.nbytes for v in vars(s).values() if isinstance(v, np.ndarray))
         tree = getattr(s, "tree", None)
         if tree is not None:
-            held += tree.nbytes
-    assert bench.memory_estimate(m, n, d) >= held
+            b += tree.nbytes
+        held.append(b)
+    assert bench.memory_estimate(m, n, d) >= max(held)
+
+
+def test_sweep_flag(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setitem(bench.SWEEPS, "gd", lambda argv: calls.append(("gd", argv)) or 0)
+    monkeypatch.setitem(bench.SWEEPS, "other", lambda argv: calls.append(("other", argv)) or 0)
+    assert bench.main(["--tiny", "--out", "x"]) == 0  # gd by default, the other flags passed through
+    assert bench.main(["--sweep", "all", "--tiny"]) == 0
+    assert calls == [("gd", ["--tiny", "--out", "x"]), ("gd", ["--tiny"]), ("other", ["--tiny"])]
+    with pytest.raises(SystemExit):
+        bench.main(["--sweep", "nope"])
 
 
 def test_fit_exponent_closed_form():

@@ -32,7 +32,8 @@ def _graph() -> dict:
                     mod = ".".join(base + ([node.module] if node.module else []))
                 else:
                     mod = node.module or ""
-                targets = [mod] + [f"{mod}.{alias.name}" for alias in node.names]
+                # `from pkg import sub` depends on the submodule, `from pkg import name` on pkg itself
+                targets = [f"{mod}.{a.name}" if f"{mod}.{a.name}" in modules else mod for a in node.names]
             for t in targets:
                 if t in modules and t != name:
                     deps.add(t)

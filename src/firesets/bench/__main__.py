@@ -1,0 +1,4 @@
+"""``python -m firesets.bench``: see :mod:`firesets.bench`."""
+from . import main
+
+raise SystemExit(main())
