@@ -24,19 +24,29 @@ __all__ = ["DenseStepper", "ScanStepper", "DTreeStepper", "WTreeStepper", "pairs
 
 
 # ------------------------------------------------------------------------------------------------ kernels
+#: entries per block of the scan: a block whose maximum is <= b (most of them) is skipped after one
+#: branch-free (vectorized) pass; measured at m = 2^20: as fast as numpy's comparison alone at n = 1, 4, faster at 16
+SCAN_BLOCK = 16
+
+
 @njit(cache=True)
-def _scan_collect(P, b, ii, rr, pp):  # pragma: no cover - compiled
+def _scan_collect(flat, b, n, ii, rr, pp):  # pragma: no cover - compiled
     k = 0
     cap = ii.size
-    for r in range(P.shape[0]):
-        for i in range(P.shape[1]):
-            v = P[r, i]
-            if v > b:
-                if k < cap:
-                    ii[k] = i
-                    rr[k] = r
-                    pp[k] = v
-                k += 1
+    N = flat.size
+    for s in range(0, N, SCAN_BLOCK):  # flat index q = r n + i: the pairs come out in (r, i) order
+        e = min(s + SCAN_BLOCK, N)
+        top = flat[s]
+        for q in range(s + 1, e):
+            top = max(top, flat[q])
+        if top > b:
+            for q in range(s, e):
+                if flat[q] > b:
+                    if k < cap:
+                        ii[k] = q % n
+                        rr[k] = q // n
+                        pp[k] = flat[q]
+                    k += 1
     return k
 
 
@@ -49,11 +59,12 @@ def scan_pairs(P: np.ndarray, b: float, buf=None):
     """
     if buf is None:
         buf = (np.empty(1024, np.int64), np.empty(1024, np.int64), np.empty(1024))
-    k = _scan_collect(P, b, *buf)
+    flat = P.reshape(-1)  # P is C-contiguous: a view
+    k = _scan_collect(flat, b, P.shape[1], *buf)
     if k > buf[0].size:  # rare: the fire sets outgrew the buffer; grow it and scan again
         size = 2 * k
         buf = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size))
-        k = _scan_collect(P, b, *buf)
+        k = _scan_collect(flat, b, P.shape[1], *buf)
     return buf[0][:k], buf[1][:k], buf[2][:k], buf
 
 
