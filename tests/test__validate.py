@@ -53,3 +53,58 @@ def test_arrays():
     with pytest.raises(ValueError, match="row 0"):
         check_unit_rows(X, "X")
     assert check_unit_rows(X / np.linalg.norm(X, axis=1, keepdims=True), "X").shape == (2, 2)
+
+
+def test_training_checks():
+    from firesets import TwoLayerReLU
+    from firesets._validate import check_eta, check_steps, check_training_data
+
+    assert check_eta(0.5) == 0.5
+    for bad in (0.0, -1.0, np.inf, np.nan):
+        with pytest.raises(ValueError, match="eta"):
+            check_eta(bad)
+    with pytest.raises(TypeError, match="eta"):
+        check_eta("1")
+    assert check_steps(3) == 3 and check_steps(np.int64(0)) == 0
+    with pytest.raises(ValueError, match="steps"):
+        check_steps(-1)
+    for bad in (True, 2.0, "3"):
+        with pytest.raises(TypeError, match="steps"):
+            check_steps(bad)
+    net = TwoLayerReLU.init(5, 3, rng=0)
+    X, y = check_training_data(net, [[1, 0, 0], [0, 1, 0]], [1, 2])
+    assert X.dtype == y.dtype == np.float64 and X.flags.c_contiguous and X.shape == (2, 3)
+    with pytest.raises(TypeError, match="net"):
+        check_training_data(net.W, X, y)
+    with pytest.raises(ValueError, match="X"):
+        check_training_data(net, X[:, :2], y)
+    with pytest.raises(ValueError, match="y"):
+        check_training_data(net, X, [1.0])
+
+
+def test_check_pairs_and_rows():
+    from firesets._validate import check_pairs, check_rows
+
+    i, r = check_pairs([1, 0, 1], [0, 2, 2], n=2, m=3)  # sorted by (r, i)
+    assert i.dtype == r.dtype == np.int64 and i.tolist() == [1, 0, 1]
+    assert check_pairs([], [], 1, 1)[0].size == 0
+    with pytest.raises(ValueError, match="r"):
+        check_pairs([0, 0], [1, 0], 1, 2)  # not sorted
+    with pytest.raises(ValueError, match="r"):
+        check_pairs([0, 0], [1, 1], 1, 2)  # repeated
+    with pytest.raises(ValueError, match="i"):
+        check_pairs([2], [0], 2, 1)
+    with pytest.raises(ValueError, match="r"):
+        check_pairs([0], [-1], 2, 1)
+    with pytest.raises(ValueError, match="i"):
+        check_pairs([0, 1], [0], 2, 1)
+    with pytest.raises(TypeError, match="i"):
+        check_pairs([0.5], [0], 2, 1)
+    assert check_rows([3, 1, 3], "changed", 4).tolist() == [1, 3]
+    assert check_rows(np.array([0, 2]), "changed", 3).tolist() == [0, 2]
+    with pytest.raises(ValueError, match="changed"):
+        check_rows([4], "changed", 4)
+    with pytest.raises(ValueError, match="changed"):
+        check_rows([[0]], "changed", 4)
+    with pytest.raises(TypeError, match="changed"):
+        check_rows([0.0], "changed", 4)

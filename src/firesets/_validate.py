@@ -16,6 +16,8 @@ __all__ = [
     "check_eta",
     "check_training_data",
     "check_steps",
+    "check_pairs",
+    "check_rows",
 ]
 
 
@@ -144,3 +146,39 @@ def check_steps(steps) -> int:
     if steps < 0:
         raise ValueError(f"steps: expected an integer >= 0, got {steps}")
     return int(steps)
+
+
+def check_pairs(i, r, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Firing pairs ``(i, r)``: two 1-D int arrays of one length, ``i < n``, ``r < m``, distinct and sorted by
+    ``(r, i)``. Returns them as int64 arrays (``O(k)``)."""
+    i = np.asarray(i)
+    r = np.asarray(r)
+    if i.ndim != 1 or i.shape != r.shape:
+        raise ValueError(f"i: expected two 1-D arrays of one length, got shapes {i.shape} and {r.shape}")
+    for arr, name in ((i, "i"), (r, "r")):
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"{name}: expected integer indices, got dtype {arr.dtype}")
+    i, r = i.astype(np.int64, copy=False), r.astype(np.int64, copy=False)
+    if i.size and (i.min() < 0 or i.max() >= n):
+        raise ValueError(f"i: expected data indices in [0, {n})")
+    if r.size and (r.min() < 0 or r.max() >= m):
+        raise ValueError(f"r: expected neuron indices in [0, {m})")
+    codes = r * n + i
+    if codes.size > 1 and not bool(np.all(codes[1:] > codes[:-1])):
+        raise ValueError("r: expected distinct pairs sorted by (r, i)")
+    return i, r
+
+
+def check_rows(rows, name: str, m: int) -> np.ndarray:
+    """Row indices in ``[0, m)`` as a sorted unique int64 array (already sorted and unique input: ``O(len)``)."""
+    rows = np.asarray(rows)
+    if rows.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array of row indices, got shape {rows.shape}")
+    if rows.size and not np.issubdtype(rows.dtype, np.integer):
+        raise TypeError(f"{name}: expected integer row indices, got dtype {rows.dtype}")
+    rows = rows.astype(np.int64, copy=False)
+    if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        rows = np.unique(rows)
+    if rows.size and (rows[0] < 0 or rows[-1] >= m):
+        raise ValueError(f"{name}: expected row indices in [0, {m})")
+    return rows

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._validate import check_finite_real, check_matrix, check_positive_int
+from ._validate import check_finite_real, check_matrix, check_pairs, check_positive_int, check_rows
 
 __all__ = ["Ledger"]
 
@@ -157,15 +157,8 @@ class Ledger:
         """
         if len(self._move) != len(self._loss) + 1:
             raise ValueError("i: call moved(W, changed) after each step before recording the next state")
-        i = np.asarray(i, dtype=np.int64)
-        r = np.asarray(r, dtype=np.int64)
-        if i.shape != r.shape or i.ndim != 1:
-            raise ValueError(f"i: expected two 1-D arrays of one length, got shapes {i.shape} and {r.shape}")
+        i, r = check_pairs(i, r, self.n, self.m)
         codes = r * self.n + i
-        if codes.size and (i.min() < 0 or i.max() >= self.n or r.min() < 0 or r.max() >= self.m):
-            raise ValueError(f"i: expected pairs in [0, {self.n}) x [0, {self.m})")
-        if codes.size > 1 and not bool(np.all(codes[1:] > codes[:-1])):
-            raise ValueError("r: expected distinct pairs sorted by (r, i)")
         loss = check_finite_real(loss, "loss")
         n = self.n
         flip = np.empty(0, np.int64) if self._prev is None else _sorted_xor(self._prev, codes)
@@ -189,14 +182,7 @@ class Ledger:
         """
         if len(self._move) != len(self._loss):
             raise ValueError("W: record the state of W(t) with append() before the movement of W(t+1)")
-        if changed is None:
-            rows = np.arange(self.m)
-        else:
-            rows = np.asarray(changed, dtype=np.int64)
-            if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):
-                rows = np.unique(rows)
-            if rows.size and (rows[0] < 0 or rows[-1] >= self.m):
-                raise ValueError(f"changed: expected row indices in [0, {self.m})")
+        rows = np.arange(self.m) if changed is None else check_rows(changed, "changed", self.m)
         if rows.size:
             diff = W[rows] - self._W0[rows]
             _set_leaves(self._move_tree, self._M, rows, np.sqrt(np.einsum("ij,ij->i", diff, diff)))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import as_rng, check_positive_int
+from .._validate import as_rng, check_finite_real, check_positive_int
 from ..analysis.training_with_trees import CONTENDERS, FIT_MIN_M, SCHEMA_VERSION, ok_configs, summarize
 from ..network import TwoLayerReLU, paper_threshold
 from ..training import STEPPERS, train
@@ -172,8 +172,7 @@ def run(grid: str = "quick", out=None, *, mem_gib: float = DEFAULT_MEM_GIB, seed
     """
     if grid not in GRIDS:
         raise ValueError(f"grid: expected one of {sorted(GRIDS)}, got {grid!r}")
-    if not (isinstance(mem_gib, (int, float)) and math.isfinite(mem_gib) and mem_gib > 0):
-        raise ValueError(f"mem_gib: expected a positive number of GiB, got {mem_gib!r}")
+    mem_gib = check_finite_real(mem_gib, "mem_gib", low=0.0, low_open=True)
     seed = check_positive_int(seed, "seed", minimum=0)
     spec = dict(GRIDS[grid])
     spec.update(grid_override or {})
