@@ -110,3 +110,20 @@ def test_bad_input_in_evaluation():
         paper_threshold(0)
     with pytest.raises(TypeError, match="rng"):
         TwoLayerReLU.init(4, 2, rng="seed")
+
+
+def test_hidden_and_output_layers_against_loops():
+    from firesets.network import hidden_layer, output_layer
+
+    rng = np.random.default_rng(3)
+    W = rng.integers(-2, 3, size=(7, 3)).astype(float)  # integer: ties with b = 1
+    X = rng.integers(-2, 3, size=(4, 3)).astype(float)
+    a = np.where(rng.integers(0, 2, 7) == 1, 1.0, -1.0)
+    buf = np.empty((7, 4))
+    H = hidden_layer(W, X, 1.0, out=buf)
+    assert H is buf
+    expect = [[max(float(W[r] @ X[i]) - 1.0, 0.0) for i in range(4)] for r in range(7)]
+    assert H.tolist() == expect
+    u = output_layer(H, a)
+    assert np.allclose(u, [sum(a[r] * expect[r][i] for r in range(7)) / math.sqrt(7) for i in range(4)],
+                       rtol=1e-14, atol=0)
