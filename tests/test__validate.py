@@ -108,3 +108,21 @@ def test_check_pairs_and_rows():
         check_rows([[0]], "changed", 4)
     with pytest.raises(TypeError, match="changed"):
         check_rows([0.0], "changed", 4)
+
+
+def test_check_choice_and_net_type():
+    from firesets import TwoLayerReLU
+    from firesets._validate import check_choice, check_training_data
+
+    assert check_choice("a", "method", {"a": 1, "b": 2}) == "a"
+    with pytest.raises(ValueError, match="method"):
+        check_choice("c", "method", {"a": 1})
+    with pytest.raises(TypeError, match="method"):
+        check_choice(1, "method", {"a": 1})
+
+    class Fake:  # has W, a, b but is not a TwoLayerReLU
+        W, a, b = np.zeros((2, 2)), np.ones(2), 0.0
+
+    check_training_data(Fake(), np.ones((1, 2)), [0.0])
+    with pytest.raises(TypeError, match="net"):
+        check_training_data(Fake(), np.ones((1, 2)), [0.0], net_type=TwoLayerReLU)

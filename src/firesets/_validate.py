@@ -17,6 +17,7 @@ __all__ = [
     "check_training_data",
     "check_steps",
     "check_pairs",
+    "check_choice",
     "check_rows",
 ]
 
@@ -124,13 +125,24 @@ def check_eta(eta) -> float:
     return check_finite_real(eta, "eta", low=0.0, low_open=True)
 
 
-def check_training_data(net, X, y) -> tuple[np.ndarray, np.ndarray]:
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of the string keys ``choices``; ``TypeError``/``ValueError`` naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected a string, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def check_training_data(net, X, y, net_type=None) -> tuple[np.ndarray, np.ndarray]:
     """Check a network (anything with ``W`` (m, d), ``a`` (m,), ``b``) and its data ``X`` (n, d), ``y`` (n,).
 
     Returns ``X`` and ``y`` as C-contiguous float64 arrays. The network itself is checked by its own
     constructor (:class:`firesets.TwoLayerReLU`); here only its type-level shape is (no import of ``network``,
-    which imports this module).
+    which imports this module). ``net_type``: also require ``isinstance(net, net_type)``.
     """
+    if net_type is not None and not isinstance(net, net_type):
+        raise TypeError(f"net: expected a {net_type.__name__}, got {type(net).__name__}")
     W = getattr(net, "W", None)
     if not isinstance(W, np.ndarray) or W.ndim != 2 or not hasattr(net, "a") or not hasattr(net, "b"):
         raise TypeError(f"net: expected a TwoLayerReLU, got {type(net).__name__}")

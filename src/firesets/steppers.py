@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from ._validate import check_eta, check_training_data, readonly
+from .network import hidden_layer, output_layer
 from .steps import StepRecord, dense_gd_step
 from .trees import CorrelationDTree, CorrelationWTree
 
@@ -195,10 +196,12 @@ class DenseStepper(_Stepper):
         """The current weights ``(m, d)`` (a read-only view)."""
         return readonly(self._W)
 
-    def _pairs(self):
-        P = self._W @ self.X.T
-        r, i = np.nonzero(P > self.b)  # row-major: sorted by (r, i)
-        return i, r, P[r, i]
+    def state(self) -> StepRecord:
+        """The record of the current weights by one dense forward pass (no step)."""
+        H = hidden_layer(self._W, self.X, self.b)
+        err = output_layer(H, self.a) - self.y
+        r, i = np.nonzero(H > 0)  # row-major: sorted by (r, i)
+        return StepRecord(0.5 * float(err @ err), i, r, np.unique(r))
 
     def step(self, eta, record: bool = True) -> StepRecord | None:
         """One GD step; returns the record of ``W(t)`` (``None`` when ``record=False``)."""

@@ -5,7 +5,7 @@ explicit table, :data:`STEPPERS`; each is tested equal to the readable step of :
 """
 from __future__ import annotations
 
-from ._validate import check_eta, check_steps, check_training_data
+from ._validate import check_choice, check_eta, check_steps, check_training_data
 from .ledger import Ledger
 from .network import TwoLayerReLU
 from .steppers import DenseStepper, DTreeStepper, ScanStepper, WTreeStepper
@@ -45,15 +45,10 @@ def train(net: TwoLayerReLU, X, y, eta, steps, method: str = "dense", record: bo
         The network with ``W(T)`` and the ledger. The ledger reads ``net.W`` as ``W(0)`` without copying it
         (``train`` never writes it); its per-step cost is ``O(k + |U| d)`` (see :class:`Ledger`).
     """
-    if not isinstance(net, TwoLayerReLU):
-        raise TypeError(f"net: expected a TwoLayerReLU, got {type(net).__name__}")
-    X, y = check_training_data(net, X, y)
+    X, y = check_training_data(net, X, y, net_type=TwoLayerReLU)
     eta = check_eta(eta)
     steps = check_steps(steps)
-    if not isinstance(method, str):
-        raise TypeError(f"method: expected a string, got {type(method).__name__}")
-    if method not in STEPPERS:
-        raise ValueError(f"method: expected one of {sorted(STEPPERS)}, got {method!r}")
+    method = check_choice(method, "method", STEPPERS)
     stepper = STEPPERS[method](net, X, y)
     ledger = Ledger._trusted(net.W, X, net.b, keep_codes) if record else None
     for _ in range(steps):
