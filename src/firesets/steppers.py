@@ -284,7 +284,7 @@ class _TreeStepper(_Stepper):
         """``w_r <- w_r - eta sum_i G[r, i] x_i`` for ``r`` in ``U``, then UPDATE the tree (one batch)."""
         if U.size:
             if self._Z.shape[0] < U.size:  # a buffer reused across steps (grown as the union grows)
-                self._Z = np.empty((2 * U.size, self.d))
+                self._Z = np.empty((min(2 * U.size, self.m), self.d))
             Z = self._Z[: U.size]
             _descended_rows(self.tree.W, U, G, self.X, eta, Z)
             self.tree.update_many(U, Z)

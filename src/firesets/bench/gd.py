@@ -61,12 +61,12 @@ def memory_estimate(m: int, n: int, d: int) -> int:
 
     Source ``W`` (``8 m d``); dense: its ``W`` and the ``m x n`` buffers (``17 m n``); scan: ``W`` and ``W X^T``;
     DTree: ``W`` and ``n`` trees of ``2 pow2(m)`` slots; WTree: ``W`` and ``m`` trees of ``2 pow2(n)`` slots;
-    temporaries: a step on the union (at most ``m`` rows: the reused ``2 m d`` row buffer, pairs, ``G``).
+    temporaries: a step on the union (at most ``m`` rows: the reused row buffer ``8 m d``, pairs, ``G``).
     """
     m, n, d = int(m), int(n), int(d)
     W = 8 * m * d
     largest = W + max(17 * m * n, 8 * m * n, 16 * n * _pow2(m), 16 * m * _pow2(n))
-    temp = 16 * m * d + 8 * m * (4 * n + 2)
+    temp = 8 * m * d + 8 * m * (4 * n + 2)
     return W + largest + temp
 
 
