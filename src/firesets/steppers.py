@@ -104,7 +104,7 @@ def pairs_forward_backward(i, r, p, a, b, y):
     return _forward_backward(i, r, p, a, b, y, math.sqrt(a.shape[0]))
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)  # the n dot products may be reassociated (vectorized)
 def _descend_rows(W, P, U, G, X, eta):  # pragma: no cover - compiled
     n, d = X.shape
     for j in range(U.size):  # one row at a time: it stays in cache from the update to its n new products
