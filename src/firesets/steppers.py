@@ -315,7 +315,7 @@ class DTreeStepper(_SparseStepper):
     the updates of line 27-29 go to the tree as one batch. The weights live in the tree (``self.W`` is the tree's
     read-only view), so the stepper holds one copy of ``W``.
 
-    Implementation (speed, same arithmetic): QUERY is :meth:`CorrelationDTree.query_pairs_by_neuron`, which returns
+    Implementation (speed, same arithmetic): QUERY is :meth:`CorrelationDTree.query_all` in neuron order, which returns
     the pairs in ``(r, i)`` order with their leaf values (no sort, no second read of the leaves); the forward pass and
     the ``|U| x n`` coefficient matrix come from :func:`sparse_forward`; :func:`update_rows_blocked` gathers, updates
     (one ``dgemm`` per block of rows), scatters and multiplies by ``X^T`` block by block in cache; the new inner
@@ -348,7 +348,7 @@ class DTreeStepper(_SparseStepper):
         tree = self.tree
         before = tree.counters.as_dict()
         t0 = perf_counter()
-        ii, rr, p = tree.query_pairs_by_neuron(self.b)  # (r, i) order, values read from the leaves
+        ii, rr, p = tree.query_all(self.b, order="neuron", values=True)  # (r, i) order, leaf values
         t1 = perf_counter()
         loss, U, _, C, changed = sparse_forward(ii, rr, p, self.a, self.b, self.y, eta, self.n, rr_sorted=True)
         t2 = perf_counter()
@@ -415,9 +415,7 @@ class WTreeStepper(_SparseStepper):
         tree = self.tree
         if U.size == 0:
             return _EMPTY, _EMPTY, np.zeros(0)
-        ii, rr = tree.query_many(U, self.b)  # sorted by (r, i)
-        t = tree._tree
-        return ii, rr, t._flat[rr * (2 * t.M) + (t.M + ii)]
+        return tree.query_many(U, self.b, values=True)  # sorted by (r, i), with the leaf values
 
     def step(self, eta: float, record: bool = True) -> StepRecord | None:
         """One full-batch GD step ``W(t+1) = W(t) - eta dL/dW(W(t))``; the record describes ``W(t)``."""

@@ -1,0 +1,275 @@
+"""Compiled kernels of the correlation trees (numba), written as the Bypass paper writes the algorithms.
+
+Two storages, one per tree family:
+
+* **forest of row heaps** (the WTree, and :class:`~firesets.trees.maxtree.MaxTreeArray`): ``T`` is ``(rows, 2N)``;
+  row ``t`` is one max-tree in heap order (node 1 the root, node ``v`` has children ``2v, 2v + 1``, leaf ``j`` is
+  node ``N + j``; padding leaves and slot 0 hold ``-inf``).
+* **node-major heap over leaf blocks** (the DTree): the leaves are ``P`` ``(m, n)`` (``P[r, i] = <w_r, x_i>``: the
+  ``n`` trees' values of a leaf are contiguous), and ``H`` ``(2 nb, n)`` is one heap over ``nb`` blocks of ``L``
+  consecutive leaves per tree: node ``nb + b`` holds the maximum of block ``b``, node ``v < nb`` the maximum of its
+  two children. The logical tree of Theorem 3.1 (``M = nb L`` leaves, binary) is this heap with the last
+  ``log2 L`` levels replaced by a scan of the block; the kernels count what the logical tree would count.
+
+Every kernel loops over arrays only: FIND (Algorithm 2, Algorithm 15) is a loop over a stack of nodes, the path
+repair of UPDATE (Algorithms 1, 11/12) a loop up the tree, the rebuild of a neuron's tree (Algorithm 14) and INIT's
+build (Algorithms 6, 7, 13) a bottom-up loop. Thresholds are strict everywhere: a node is entered iff its value
+is ``> tau`` (Algorithm 2 tests ``>=``; see the chapter's errata).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "forest_build",
+    "forest_find",
+    "forest_set_rows",
+    "dtree_build",
+    "dtree_find",
+    "dtree_store",
+    "pairs_by_data",
+    "path_union",
+]
+
+
+@njit(cache=True)
+def _grow(a, size):
+    b = np.empty(max(2 * a.size, size), dtype=a.dtype)
+    b[: a.size] = a
+    return b
+
+
+@njit(cache=True)
+def path_union(cols, depth):
+    """Distinct nodes on the leaf-to-root paths of the sorted, unique leaves ``cols`` in a tree of ``depth`` levels.
+
+    Consecutive leaves ``c < c'`` share their ancestors above the highest differing bit, so ``c'`` adds
+    ``bit_length(c ^ c')`` new nodes: ``depth + 1 + sum_j bit_length(c_j ^ c_{j-1})`` (0 for no leaf).
+    """
+    if cols.size == 0:
+        return 0
+    total = depth + 1
+    for j in range(1, cols.size):
+        x = cols[j] ^ cols[j - 1]
+        while x:
+            total += 1
+            x >>= 1
+    return total
+
+
+# ---------------------------------------------------------------- forest of row heaps (WTree)
+@njit(cache=True)
+def forest_build(T, rows, N):
+    """MAKEMAXTREE (Algorithm 7) on the trees ``rows`` whose leaves are set: every internal node, bottom-up."""
+    for t in rows:
+        for v in range(N - 1, 0, -1):
+            T[t, v] = max(T[t, 2 * v], T[t, 2 * v + 1])
+
+
+@njit(cache=True)
+def forest_set_rows(T, rows, N, V):
+    """UPDATE of the WTree (Algorithm 14, once): tree ``rows[j]`` gets leaves ``V[j]`` and is rebuilt bottom-up."""
+    n = V.shape[1]
+    for j in range(rows.size):
+        t = rows[j]
+        for i in range(n):
+            T[t, N + i] = V[j, i]
+        for v in range(N - 1, 0, -1):
+            T[t, v] = max(T[t, 2 * v], T[t, 2 * v + 1])
+
+
+@njit(cache=True)
+def forest_find(T, rows, N, tau):
+    """FIND (Algorithm 2 / 15, strict) on each tree of ``rows`` in turn: a loop over a stack of nodes.
+
+    Returns ``(tree, leaf, value, visited)``: the leaves ``> tau`` sorted by ``(position in rows, leaf)`` and the
+    nodes read (each tree's root, plus both children of every internal node ``> tau``).
+    """
+    cap = 64
+    out_t = np.empty(cap, dtype=np.int64)
+    out_j = np.empty(cap, dtype=np.int64)
+    out_p = np.empty(cap, dtype=np.float64)
+    k = 0
+    visited = rows.size
+    depth = 0
+    while (1 << depth) < N:
+        depth += 1
+    stack = np.empty(depth + 2, dtype=np.int64)
+    for t in rows:
+        if not T[t, 1] > tau:
+            continue
+        top = 0
+        stack[0] = 1
+        while top >= 0:
+            v = stack[top]  # value > tau
+            top -= 1
+            if v >= N:  # a leaf: report it
+                if k == out_t.size:
+                    out_t, out_j, out_p = _grow(out_t, k + 1), _grow(out_j, k + 1), _grow(out_p, k + 1)
+                out_t[k], out_j[k], out_p[k] = t, v - N, T[t, v]
+                k += 1
+                continue
+            visited += 2  # both children read
+            if T[t, 2 * v + 1] > tau:
+                top += 1
+                stack[top] = 2 * v + 1
+            if T[t, 2 * v] > tau:  # left on top: leaves come out left to right
+                top += 1
+                stack[top] = 2 * v
+    return out_t[:k], out_j[:k], out_p[:k], visited
+
+
+# ---------------------------------------------------------------- node-major heap over leaf blocks (DTree)
+@njit(cache=True)
+def _block_max(P, H, nb, L, b):
+    """``H[nb + b] <- max of the leaves of block b`` in every tree (``-inf`` for a block past the last leaf)."""
+    m, n = P.shape
+    v = nb + b
+    for i in range(n):
+        H[v, i] = -np.inf
+    for r in range(b * L, min(b * L + L, m)):
+        for i in range(n):
+            if P[r, i] > H[v, i]:
+                H[v, i] = P[r, i]
+
+
+@njit(cache=True)
+def dtree_build(P, H, L):
+    """INIT's build (Algorithm 6 with MAKEMAXTREE, Algorithm 7) of all ``n`` trees: block maxima, then bottom-up."""
+    nb = H.shape[0] // 2
+    n = H.shape[1]
+    for i in range(n):
+        H[0, i] = -np.inf
+    for b in range(nb):
+        _block_max(P, H, nb, L, b)
+    for v in range(nb - 1, 0, -1):
+        for i in range(n):
+            H[v, i] = max(H[2 * v, i], H[2 * v + 1, i])
+
+
+@njit(cache=True)
+def dtree_store(P, H, L, R, V):
+    """UPDATE of the leaves ``R`` (sorted, unique) in all ``n`` trees: ``P[R[j]] <- V[j]``, then path repair.
+
+    One pass over ``R`` in order; each repaired node is written once, by the last leaf of its subtree. Leaf ``R[j]``
+    climbs from its block only through the ancestors it does not share with the next leaf's block (heights below
+    ``bit_length(b ^ b')``); the last one climbs to the root. A node is set to the max of its two children (the
+    paper's ``p <- max(p, l)`` is wrong when a leaf decreases), with no early stop.
+    """
+    nb = H.shape[0] // 2
+    n = H.shape[1]
+    height = 0
+    while (1 << height) < nb:
+        height += 1
+    k = R.size
+    for j in range(k):
+        r = R[j]
+        for i in range(n):
+            P[r, i] = V[j, i]
+        b = r // L
+        if j + 1 < k and R[j + 1] // L == b:
+            continue  # the block's last updated leaf repairs it
+        _block_max(P, H, nb, L, b)
+        top = height + 1
+        if j + 1 < k:
+            x = b ^ (R[j + 1] // L)
+            top = 0
+            while x:
+                top += 1
+                x >>= 1
+        v = nb + b
+        for _ in range(1, top):
+            v >>= 1
+            for i in range(n):
+                H[v, i] = max(H[2 * v, i], H[2 * v + 1, i])
+
+
+@njit(cache=True)
+def dtree_find(P, H, L, rows, tau):
+    """FIND (Algorithm 2, strict) on the trees ``rows`` (sorted) together: one loop over a stack of heap nodes.
+
+    A node is expanded when it exceeds ``tau`` in one of the searched trees; a block node above ``tau`` is resolved
+    by scanning its ``L`` leaves. Returns ``(i, r, value, visited)`` with the pairs sorted by ``(r, i)``.
+    ``visited`` is what FIND run on each searched tree separately reads in the logical binary tree (``M = nb L``
+    leaves): its root, plus both children of every internal node ``> tau`` -- inside a block, counted from the
+    bit mask of the leaves above ``tau`` (an in-block node is above ``tau`` iff one of its leaves is).
+    """
+    nb = H.shape[0] // 2
+    m = P.shape[0]
+    logL = 0
+    while (1 << logL) < L:
+        logL += 1
+    height = 0
+    while (1 << height) < nb:
+        height += 1
+    cap = 64
+    out_i = np.empty(cap, dtype=np.int64)
+    out_r = np.empty(cap, dtype=np.int64)
+    out_p = np.empty(cap, dtype=np.float64)
+    k = 0
+    visited = rows.size
+    masks = np.zeros(rows.size, dtype=np.int64)
+    stack = np.empty(height + 2, dtype=np.int64)
+    stack[0] = 1
+    top = 0
+    while top >= 0:
+        v = stack[top]
+        top -= 1
+        above = 0
+        for i in rows:
+            if H[v, i] > tau:
+                above += 1
+        if above == 0:
+            continue
+        if v < nb:  # internal heap node: both children read in each tree where it is above tau
+            visited += 2 * above
+            top += 1
+            stack[top] = 2 * v + 1
+            top += 1
+            stack[top] = 2 * v
+            continue
+        b = v - nb  # a block above tau in some searched tree: scan its leaves
+        masks[:] = 0
+        for r in range(b * L, min(b * L + L, m)):
+            bit = 1 << (r - b * L)
+            for s in range(rows.size):
+                i = rows[s]
+                if P[r, i] > tau:
+                    masks[s] |= bit
+                    if k == out_i.size:
+                        out_i, out_r, out_p = _grow(out_i, k + 1), _grow(out_r, k + 1), _grow(out_p, k + 1)
+                    out_i[k], out_r[k], out_p[k] = i, r, P[r, i]
+                    k += 1
+        if logL == 0:
+            continue
+        for s in range(rows.size):  # logical internal nodes of the block above tau: the block root ...
+            mask = masks[s]
+            if mask == 0:
+                continue
+            visited += 2
+            for h in range(1, logL):  # ... and each group of 2^h leaves with one leaf above tau
+                w = 1 << h
+                full = (1 << w) - 1
+                for g in range(L >> h):
+                    if (mask >> (g * w)) & full:
+                        visited += 2
+    return out_i[:k], out_r[:k], out_p[:k], visited
+
+
+@njit(cache=True)
+def pairs_by_data(ii, rr, pp, n):
+    """Stable counting sort of pairs in ``(r, i)`` order into ``(i, r)`` order (``O(k + n)``)."""
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in ii:
+        start[i + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    oi = np.empty_like(ii)
+    orr = np.empty_like(rr)
+    op = np.empty_like(pp)
+    for s in range(ii.size):
+        q = start[ii[s]]
+        start[ii[s]] += 1
+        oi[q], orr[q], op[q] = ii[s], rr[s], pp[s]
+    return oi, orr, op
