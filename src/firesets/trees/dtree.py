@@ -69,6 +69,7 @@ class CorrelationDTree(_CorrelationTree):
         self._H = _aligned_empty((2 * nb, n))
         kernels.dtree_build(self._P, self._H, self.block)
         self._rows = np.arange(n, dtype=np.int64)
+        self._hint = 0  # room for the next query's output (FIND kernels write into preallocated arrays)
         self.counters.nodes_written += n * (m + padded_size(m) - 1)
 
     @property
@@ -90,14 +91,22 @@ class CorrelationDTree(_CorrelationTree):
         self.counters.inner_products += self.n * R.size
         self.counters.nodes_written += self.n * int(kernels.path_union(R, self.depth))
 
+    def _find_rows(self, rows: np.ndarray, tau: float):
+        """FIND on the trees ``rows`` together: ``(i, r, p, visited)`` in ``(r, i)`` order."""
+        hint = self._hint * rows.size // self.n + 16  # the last output size, scaled: usually one pass
+        out = kernels.report(kernels.dtree_find, hint, self._P, self._H, self.block, rows, tau)
+        if rows.size == self.n:
+            self._hint = out[0].size + out[0].size // 4
+        return out
+
     def _find(self, rows: np.ndarray, tau: float):
-        ii, rr, pp, visited = kernels.dtree_find(self._P, self._H, self.block, rows, tau)
+        ii, rr, pp, visited = self._find_rows(rows, tau)
         self.counters.nodes_visited += int(visited)
         self.counters.leaves_reported += int(ii.size)
         return ii, rr, pp
 
     def _find_all(self, tau: float):
-        return kernels.dtree_find(self._P, self._H, self.block, self._rows, tau)
+        return self._find_rows(self._rows, tau)
 
     def query(self, i, tau) -> np.ndarray:
         """QUERY(i, tau): sorted int64 array of the ``r`` with ``<w_r, x_i> > tau`` (strict)."""

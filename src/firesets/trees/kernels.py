@@ -30,14 +30,23 @@ __all__ = [
     "dtree_store",
     "pairs_by_data",
     "path_union",
+    "report",
 ]
 
 
-@njit(cache=True)
-def _grow(a, size):
-    b = np.empty(max(2 * a.size, size), dtype=a.dtype)
-    b[: a.size] = a
-    return b
+def report(kernel, hint, *args):
+    """Run a FIND kernel writing into output arrays with room for ``hint`` pairs; again with exact room if short.
+
+    Returns ``(a, b, values, visited)``. The arrays are allocated outside the compiled loop: growing them inside
+    it (reassigning arrays in the loop) made the loop several times slower.
+    """
+    cap = max(int(hint), 16)
+    out = (np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64), np.empty(cap))
+    k, visited = kernel(*args, *out)
+    if k > cap:
+        out = (np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k))
+        k, visited = kernel(*args, *out)
+    return out[0][:k], out[1][:k], out[2][:k], visited
 
 
 @njit(cache=True)
@@ -80,16 +89,15 @@ def forest_set_rows(T, rows, N, V):
 
 
 @njit(cache=True)
-def forest_find(T, rows, N, tau):
+def forest_find(T, rows, N, tau, out_t, out_j, out_p):
     """FIND (Algorithm 2 / 15, strict) on each tree of ``rows`` in turn: a loop over a stack of nodes.
 
-    Returns ``(tree, leaf, value, visited)``: the leaves ``> tau`` sorted by ``(position in rows, leaf)`` and the
-    nodes read (each tree's root, plus both children of every internal node ``> tau``).
+    Writes the leaves ``> tau`` as ``(tree, leaf, value)`` into the ``out_*`` arrays, sorted by ``(position in
+    rows, leaf)``, as far as they have room. Returns ``(k, visited)``: the number of such leaves (``k`` larger
+    than the arrays means: call again with room for ``k``) and the nodes read (each tree's root, plus both
+    children of every internal node ``> tau``).
     """
-    cap = 64
-    out_t = np.empty(cap, dtype=np.int64)
-    out_j = np.empty(cap, dtype=np.int64)
-    out_p = np.empty(cap, dtype=np.float64)
+    cap = out_t.size
     k = 0
     visited = rows.size
     depth = 0
@@ -105,9 +113,10 @@ def forest_find(T, rows, N, tau):
             v = stack[top]  # value > tau
             top -= 1
             if v >= N:  # a leaf: report it
-                if k == out_t.size:
-                    out_t, out_j, out_p = _grow(out_t, k + 1), _grow(out_j, k + 1), _grow(out_p, k + 1)
-                out_t[k], out_j[k], out_p[k] = t, v - N, T[t, v]
+                if k < cap:
+                    out_t[k] = t
+                    out_j[k] = v - N
+                    out_p[k] = T[t, v]
                 k += 1
                 continue
             visited += 2  # both children read
@@ -117,7 +126,7 @@ def forest_find(T, rows, N, tau):
             if T[t, 2 * v] > tau:  # left on top: leaves come out left to right
                 top += 1
                 stack[top] = 2 * v
-    return out_t[:k], out_j[:k], out_p[:k], visited
+    return k, visited
 
 
 # ---------------------------------------------------------------- node-major heap over leaf blocks (DTree)
@@ -152,7 +161,7 @@ def dtree_build(P, H, L):
 def dtree_store(P, H, L, R, V):
     """UPDATE of the leaves ``R`` (sorted, unique) in all ``n`` trees: ``P[R[j]] <- V[j]``, then path repair.
 
-    One pass over ``R`` in order; each repaired node is written once, by the last leaf of its subtree. Leaf ``R[j]``
+    Then one pass over ``R`` in order; each repaired node is written once, by the last leaf of its subtree. Leaf ``R[j]``
     climbs from its block only through the ancestors it does not share with the next leaf's block (heights below
     ``bit_length(b ^ b')``); the last one climbs to the root. A node is set to the max of its two children (the
     paper's ``p <- max(p, l)`` is wrong when a leaf decreases), with no early stop.
@@ -163,11 +172,11 @@ def dtree_store(P, H, L, R, V):
     while (1 << height) < nb:
         height += 1
     k = R.size
-    for j in range(k):
-        r = R[j]
+    for j in range(k):  # the leaves first: independent writes, many cache misses in flight
         for i in range(n):
-            P[r, i] = V[j, i]
-        b = r // L
+            P[R[j], i] = V[j, i]
+    for j in range(k):
+        b = R[j] // L
         if j + 1 < k and R[j + 1] // L == b:
             continue  # the block's last updated leaf repairs it
         _block_max(P, H, nb, L, b)
@@ -186,11 +195,12 @@ def dtree_store(P, H, L, R, V):
 
 
 @njit(cache=True)
-def dtree_find(P, H, L, rows, tau):
+def dtree_find(P, H, L, rows, tau, out_i, out_r, out_p):
     """FIND (Algorithm 2, strict) on the trees ``rows`` (sorted) together: one loop over a stack of heap nodes.
 
     A node is expanded when it exceeds ``tau`` in one of the searched trees; a block node above ``tau`` is resolved
-    by scanning its ``L`` leaves. Returns ``(i, r, value, visited)`` with the pairs sorted by ``(r, i)``.
+    by scanning its ``L`` leaves. The pairs ``(i, r, value)`` go to the ``out_*`` arrays sorted by ``(r, i)``, as
+    far as they have room; returns ``(k, visited)``, ``k`` the number of pairs (call again with room for ``k``).
     ``visited`` is what FIND run on each searched tree separately reads in the logical binary tree (``M = nb L``
     leaves): its root, plus both children of every internal node ``> tau`` -- inside a block, counted from the
     bit mask of the leaves above ``tau`` (an in-block node is above ``tau`` iff one of its leaves is).
@@ -203,17 +213,16 @@ def dtree_find(P, H, L, rows, tau):
     height = 0
     while (1 << height) < nb:
         height += 1
-    cap = 64
-    out_i = np.empty(cap, dtype=np.int64)
-    out_r = np.empty(cap, dtype=np.int64)
-    out_p = np.empty(cap, dtype=np.float64)
+    cap = out_i.size
     k = 0
     visited = rows.size
     masks = np.zeros(rows.size, dtype=np.int64)
+    blocks = np.empty(nb, dtype=np.int64)  # the blocks above tau, left to right
+    nblocks = 0
     stack = np.empty(height + 2, dtype=np.int64)
     stack[0] = 1
     top = 0
-    while top >= 0:
+    while top >= 0:  # the heap: DFS over a stack of nodes (Algorithm 2)
         v = stack[top]
         top -= 1
         above = 0
@@ -228,8 +237,12 @@ def dtree_find(P, H, L, rows, tau):
             stack[top] = 2 * v + 1
             top += 1
             stack[top] = 2 * v
-            continue
-        b = v - nb  # a block above tau in some searched tree: scan its leaves
+        else:
+            blocks[nblocks] = v - nb
+            nblocks += 1
+    # the blocks, in a second loop: their loads do not wait for the search, many cache misses are in flight
+    for q in range(nblocks):
+        b = blocks[q]
         masks[:] = 0
         for r in range(b * L, min(b * L + L, m)):
             bit = 1 << (r - b * L)
@@ -237,9 +250,10 @@ def dtree_find(P, H, L, rows, tau):
                 i = rows[s]
                 if P[r, i] > tau:
                     masks[s] |= bit
-                    if k == out_i.size:
-                        out_i, out_r, out_p = _grow(out_i, k + 1), _grow(out_r, k + 1), _grow(out_p, k + 1)
-                    out_i[k], out_r[k], out_p[k] = i, r, P[r, i]
+                    if k < cap:
+                        out_i[k] = i
+                        out_r[k] = r
+                        out_p[k] = P[r, i]
                     k += 1
         if logL == 0:
             continue
@@ -254,7 +268,7 @@ def dtree_find(P, H, L, rows, tau):
                 for g in range(L >> h):
                     if (mask >> (g * w)) & full:
                         visited += 2
-    return out_i[:k], out_r[:k], out_p[:k], visited
+    return k, visited
 
 
 @njit(cache=True)

@@ -99,6 +99,7 @@ class MaxTreeArray:
         self.M = padded_size(n_leaves)
         self.depth = self.M.bit_length() - 1  # levels below the root; leaves are at level `depth`
         self.T = np.full((n_rows, 2 * self.M), -np.inf)
+        self._hint = 0  # room for the next query's output (the FIND kernel writes into preallocated arrays)
 
     @property
     def leaves(self) -> np.ndarray:
@@ -168,7 +169,10 @@ class MaxTreeArray:
             rows = np.array([self._check_row(row)], dtype=np.int64)
         else:
             rows = self._check_rows(row)
-        return kernels.forest_find(self.T, rows, self.M, tau)
+        out = kernels.report(kernels.forest_find, self._hint * rows.size // self.n_rows + 16, self.T, rows, self.M, tau)
+        if rows.size == self.n_rows:
+            self._hint = out[0].size + out[0].size // 4
+        return out
 
     def visited_mask(self, row: int, tau: float) -> np.ndarray:
         """Boolean mask over the ``2M`` node slots of tree ``row``: the nodes FIND reads at threshold ``tau``.

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from firesets._validate import check_finite_real, readonly
-from firesets.trees import kernels
 from firesets.trees.base import _check_index, _check_index_array, _CorrelationTree
 from firesets.trees.maxtree import MaxTreeArray
 
@@ -75,13 +74,13 @@ class CorrelationWTree(_CorrelationTree):
         self.counters.nodes_written += R.size * written
 
     def _find(self, rows: np.ndarray, tau: float):
-        rr, ii, pp, visited = kernels.forest_find(self._tree.T, rows, self._tree.M, tau)
+        rr, ii, pp, visited = self._tree.report_above(tau, rows)
         self.counters.nodes_visited += int(visited)
         self.counters.leaves_reported += int(ii.size)
         return ii, rr, pp
 
     def _find_all(self, tau: float):
-        rr, ii, pp, visited = kernels.forest_find(self._tree.T, np.arange(self.m), self._tree.M, tau)
+        rr, ii, pp, visited = self._tree.report_above(tau)
         return ii, rr, pp, visited
 
     def query(self, r, tau) -> np.ndarray:
