@@ -97,8 +97,11 @@ def _check_index_array(R, name: str, size: int) -> np.ndarray:
     return arr
 
 
-def _as_matrix(A, name: str, *, cols=None) -> np.ndarray:
-    """``A`` as a C-contiguous float64 2-D array with finite entries (a finite sum means finite entries)."""
+def _as_matrix(A, name: str, *, cols=None, finite=True) -> np.ndarray:
+    """``A`` as a C-contiguous float64 2-D array (with finite entries unless ``finite=False``).
+
+    A finite sum means finite entries, so the full test runs only when the sum is not finite.
+    """
     arr = np.asarray(A)
     if arr.ndim != 2:
         raise ValueError(f"{name}: expected a 2-D array, got shape {arr.shape}")
@@ -109,7 +112,7 @@ def _as_matrix(A, name: str, *, cols=None) -> np.ndarray:
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"{name}: expected a non-empty array, got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(arr.sum()) and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr.sum()) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: expected finite entries (no NaN or inf)")
     return arr
 
@@ -126,7 +129,9 @@ def _last_occurrence(R: np.ndarray, Z: np.ndarray):
 class _CorrelationTree:
     """Shared state, validation and the QUERY of every tree (``query_all``) of the DTree and the WTree.
 
-    A subclass sets ``_kind``, builds its storage in ``_build()`` and provides ``_store(R, V)`` (leaves of the
+    A subclass sets ``_kind``, builds its storage in ``_build()`` (which returns whether every stored inner product
+    is finite: a NaN or inf in ``W`` makes a whole leaf row non-finite, so ``W`` is checked through its products
+    with ``X`` -- the build reads them anyway -- instead of by a pass over its ``m d`` entries) and provides ``_store(R, V)`` (leaves of the
     sorted unique neurons ``R`` set to ``V[j, i] = <w_{R[j]}, x_i>``, trees repaired, counters updated) and
     ``_find_all(tau)`` (every pair above ``tau`` in ``(r, i)`` order with values, and the nodes read).
     """
@@ -134,7 +139,7 @@ class _CorrelationTree:
     _kind = ""
 
     def __init__(self, W, X, *, copy=True, max_bytes=None):
-        W = _as_matrix(W, "W")
+        W = _as_matrix(W, "W", finite=False)  # checked through the inner products below
         X = _as_matrix(X, "X", cols=W.shape[1])
         self.m, self.d = W.shape
         self.n = X.shape[0]
@@ -146,7 +151,8 @@ class _CorrelationTree:
         self._W = W if (not copy and W.flags.writeable) else W.copy()
         self._X = X.copy()
         self.counters = Counters()
-        self._build()
+        if not self._build():
+            raise ValueError("W: expected finite entries (no NaN or inf) with finite inner products <w_r, x_i>")
         self.counters.inner_products += self.n * self.m
 
     @property

@@ -59,18 +59,20 @@ class CorrelationDTree(_CorrelationTree):
 
     _kind = "dtree"
 
-    def _build(self) -> None:
+    def _build(self) -> bool:
         m, n = self.m, self.n
         self.block = dtree_block(n, m)  #: leaves per block, ``L``
         self.depth = padded_size(m).bit_length() - 1  #: levels of the logical tree below its root
         nb = padded_size(m) // self.block
         self._P = _aligned_empty((m, n))
-        np.matmul(self._W, self._X.T, out=self._P)
+        with np.errstate(invalid="ignore", over="ignore"):  # a NaN or inf is reported by the build
+            np.matmul(self._W, self._X.T, out=self._P)
         self._H = _aligned_empty((2 * nb, n))
-        kernels.dtree_build(self._P, self._H, self.block)
+        finite = kernels.dtree_build(self._P, self._H, self.block)
         self._rows = np.arange(n, dtype=np.int64)
         self._hint = 0  # room for the next query's output (FIND kernels write into preallocated arrays)
         self.counters.nodes_written += n * (m + padded_size(m) - 1)
+        return finite
 
     @property
     def correlations(self) -> np.ndarray:

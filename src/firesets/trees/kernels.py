@@ -19,7 +19,10 @@ is ``> tau`` (Algorithm 2 tests ``>=``; see the chapter's errata).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = [
     "forest_build",
@@ -47,6 +50,29 @@ def report(kernel, hint, *args):
         out = (np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k))
         k, visited = kernel(*args, *out)
     return out[0][:k], out[1][:k], out[2][:k], visited
+
+
+#: blocks the DTree's FIND prefetches ahead of the one it scans
+PREFETCH_AHEAD = 8
+#: blocks per chunk of the DTree's build (a chunk's subtree stays in cache while it is built)
+BUILD_CHUNK = 4096
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """``llvm.prefetch`` (read, keep in all cache levels) of ``arr.reshape(-1)[idx]``: a hint, no effect on results."""
+    sig = types.void(arr, types.intp)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @njit(cache=True)
@@ -145,16 +171,38 @@ def _block_max(P, H, nb, L, b):
 
 @njit(cache=True)
 def dtree_build(P, H, L):
-    """INIT's build (Algorithm 6 with MAKEMAXTREE, Algorithm 7) of all ``n`` trees: block maxima, then bottom-up."""
+    """INIT's build (Algorithm 6 with MAKEMAXTREE, Algorithm 7) of all ``n`` trees, bottom-up; True iff P is finite.
+
+    In chunks of ``BUILD_CHUNK`` blocks: a chunk's block maxima and the heap nodes above them inside the chunk
+    (a subtree) are computed while they are in cache, then the levels above the chunk roots.
+    """
     nb = H.shape[0] // 2
-    n = H.shape[1]
+    m, n = P.shape
     for i in range(n):
         H[0, i] = -np.inf
-    for b in range(nb):
-        _block_max(P, H, nb, L, b)
-    for v in range(nb - 1, 0, -1):
+    finite = True
+    C = min(nb, BUILD_CHUNK)
+    for c0 in range(0, nb, C):
+        for b in range(c0, c0 + C):
+            v = nb + b
+            for i in range(n):
+                H[v, i] = -np.inf
+            for r in range(b * L, min(b * L + L, m)):
+                for i in range(n):
+                    x = P[r, i]
+                    finite &= np.isfinite(x)
+                    H[v, i] = max(H[v, i], x)
+        lo, hi = nb + c0, nb + c0 + C
+        while hi - lo > 1:
+            lo //= 2
+            hi //= 2
+            for v in range(lo, hi):
+                for i in range(n):
+                    H[v, i] = max(H[2 * v, i], H[2 * v + 1, i])
+    for v in range(nb // C - 1, 0, -1):
         for i in range(n):
             H[v, i] = max(H[2 * v, i], H[2 * v + 1, i])
+    return finite
 
 
 @njit(cache=True)
@@ -217,6 +265,10 @@ def dtree_find(P, H, L, rows, tau, out_i, out_r, out_p):
     k = 0
     visited = rows.size
     masks = np.zeros(rows.size, dtype=np.int64)
+    groups = np.zeros(logL + 1, dtype=np.int64)  # groups[h]: the bits at multiples of 2^h among the L leaf bits
+    for h in range(logL + 1):
+        for j in range(0, L, 1 << h):
+            groups[h] |= 1 << j
     blocks = np.empty(nb, dtype=np.int64)  # the blocks above tau, left to right
     nblocks = 0
     stack = np.empty(height + 2, dtype=np.int64)
@@ -240,10 +292,14 @@ def dtree_find(P, H, L, rows, tau, out_i, out_r, out_p):
         else:
             blocks[nblocks] = v - nb
             nblocks += 1
-    # the blocks, in a second loop: their loads do not wait for the search, many cache misses are in flight
+    # the blocks, in a second loop: their loads do not wait for the search, and are prefetched ahead
+    flat = P.reshape(-1)
     for q in range(nblocks):
+        if q + PREFETCH_AHEAD < nblocks:
+            _prefetch(flat, blocks[q + PREFETCH_AHEAD] * L * P.shape[1])
         b = blocks[q]
-        masks[:] = 0
+        for s in range(rows.size):
+            masks[s] = 0
         for r in range(b * L, min(b * L + L, m)):
             bit = 1 << (r - b * L)
             for s in range(rows.size):
@@ -255,19 +311,17 @@ def dtree_find(P, H, L, rows, tau, out_i, out_r, out_p):
                         out_r[k] = r
                         out_p[k] = P[r, i]
                     k += 1
-        if logL == 0:
-            continue
-        for s in range(rows.size):  # logical internal nodes of the block above tau: the block root ...
-            mask = masks[s]
-            if mask == 0:
+        for s in range(rows.size):  # logical internal nodes of the block above tau: the block root, and at
+            g = masks[s]  # each height h the groups of 2^h leaves with a leaf above tau (bit j of g_h: group j)
+            if g == 0 or logL == 0:  # L = 1: the block is a leaf
                 continue
             visited += 2
-            for h in range(1, logL):  # ... and each group of 2^h leaves with one leaf above tau
-                w = 1 << h
-                full = (1 << w) - 1
-                for g in range(L >> h):
-                    if (mask >> (g * w)) & full:
-                        visited += 2
+            for h in range(1, logL):
+                g = (g | (g >> (1 << (h - 1)))) & groups[h]
+                x = g
+                while x:
+                    x &= x - 1
+                    visited += 2
     return k, visited
 
 

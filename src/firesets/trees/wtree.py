@@ -44,11 +44,13 @@ class CorrelationWTree(_CorrelationTree):
 
     _kind = "wtree"
 
-    def _build(self) -> None:
+    def _build(self) -> bool:
         self._tree = MaxTreeArray(self.m, self.n)
         self.depth = self._tree.depth  #: levels of each tree below its root
-        written = self._tree.fill_product(self._W, self._X)
+        with np.errstate(invalid="ignore", over="ignore"):  # a NaN or inf is reported below
+            written = self._tree.fill_product(self._W, self._X)
         self.counters.nodes_written += self.m * written
+        return bool(np.isfinite(self._tree.T[:, 1]).all() and np.isfinite(self._tree.leaves).all())
 
     @property
     def correlations(self) -> np.ndarray:
