@@ -269,6 +269,8 @@ def dtree_find(P, H, L, rows, tau, out_i, out_r, out_p):
     for h in range(logL + 1):
         for j in range(0, L, 1 << h):
             groups[h] |= 1 << j
+    n = H.shape[1]
+    hflat = H.reshape(-1)
     blocks = np.empty(nb, dtype=np.int64)  # the blocks above tau, left to right
     nblocks = 0
     stack = np.empty(height + 2, dtype=np.int64)
@@ -285,6 +287,9 @@ def dtree_find(P, H, L, rows, tau, out_i, out_r, out_p):
             continue
         if v < nb:  # internal heap node: both children read in each tree where it is above tau
             visited += 2 * above
+            if 4 * v + 3 < 2 * nb:  # the grandchildren are read next: fetch them while the children are
+                _prefetch(hflat, 4 * v * n)
+                _prefetch(hflat, (4 * v + 3) * n)
             top += 1
             stack[top] = 2 * v + 1
             top += 1
