@@ -249,7 +249,7 @@ def test_memory_estimate_and_refusal():
     # DTree: leaves (m, n) + a heap of 2 pow2(m) / L nodes per tree (L = 2 leaves per block at n = 5);
     # WTree: m heaps of 2 pow2(n) nodes; both: W and X
     assert estimate_memory_bytes("dtree", 1000, 5, 7) == 8 * 5 * (1000 + 2 * 512) + 8 * 1005 * 7
-    assert estimate_memory_bytes("dtree", 1000, 1, 7) == 8 * 1 * (1000 + 2 * 64) + 8 * 1001 * 7  # L = 16
+    assert estimate_memory_bytes("dtree", 1000, 1, 7) == 8 * 1 * (1000 + 2 * 128) + 8 * 1001 * 7  # L = 8
     assert estimate_memory_bytes("wtree", 1000, 5, 7) == 8 * 1000 * 2 * 8 + 8 * 1005 * 7
     with pytest.raises(ValueError, match="kind"):
         estimate_memory_bytes("ztree", 1, 1, 1)
