@@ -52,7 +52,7 @@ def report(kernel, hint, *args):
     return out[0][:k], out[1][:k], out[2][:k], visited
 
 
-#: blocks the DTree's FIND prefetches ahead of the one it scans
+#: blocks (FIND) and leaves (UPDATE) the DTree's kernels prefetch ahead of the one they work on
 PREFETCH_AHEAD = 8
 #: blocks per chunk of the DTree's build (a chunk's subtree stays in cache while it is built)
 BUILD_CHUNK = 4096
@@ -207,24 +207,36 @@ def dtree_build(P, H, L):
 
 @njit(cache=True)
 def dtree_store(P, H, L, R, V):
-    """UPDATE of the leaves ``R`` (sorted, unique) in all ``n`` trees: ``P[R[j]] <- V[j]``, then path repair.
+    """UPDATE of the leaves ``R`` (sorted, unique) in all ``n`` trees: ``P[R[j]] <- V[j]`` and the path repair.
 
-    Then one pass over ``R`` in order; each repaired node is written once, by the last leaf of its subtree. Leaf ``R[j]``
+    One pass over ``R`` in order; each repaired node is written once, by the last leaf of its subtree. Leaf ``R[j]``
     climbs from its block only through the ancestors it does not share with the next leaf's block (heights below
     ``bit_length(b ^ b')``); the last one climbs to the root. A node is set to the max of its two children (the
-    paper's ``p <- max(p, l)`` is wrong when a leaf decreases), with no early stop.
+    paper's ``p <- max(p, l)`` is wrong when a leaf decreases), with no early stop. The leaf and the lowest
+    nodes of the path ``PREFETCH_AHEAD`` leaves ahead are prefetched (the repair is bound by cache misses).
     """
     nb = H.shape[0] // 2
     n = H.shape[1]
+    pflat = P.reshape(-1)
+    hflat = H.reshape(-1)
     height = 0
     while (1 << height) < nb:
         height += 1
     k = R.size
-    for j in range(k):  # the leaves first: independent writes, many cache misses in flight
-        for i in range(n):
-            P[R[j], i] = V[j, i]
     for j in range(k):
-        b = R[j] // L
+        if j + PREFETCH_AHEAD < k:  # the leaf and the lowest sibling pairs of the path a few leaves ahead
+            ahead = R[j + PREFETCH_AHEAD]
+            _prefetch(pflat, ahead * n)
+            v = nb + ahead // L
+            for _ in range(4):
+                if v < 2:
+                    break
+                _prefetch(hflat, (v & ~1) * n)
+                v >>= 1
+        r = R[j]
+        for i in range(n):
+            P[r, i] = V[j, i]
+        b = r // L
         if j + 1 < k and R[j + 1] // L == b:
             continue  # the block's last updated leaf repairs it
         _block_max(P, H, nb, L, b)
