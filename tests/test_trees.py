@@ -1,4 +1,4 @@
-"""Tests of firesets.trees against brute force (all inner products X W^T), a recursive FIND and the counting formulas."""
+"""Tests of firesets.trees against brute force (all inner products X W^T), a recursive FIND, the counting formulas."""
 import numpy as np
 import pytest
 from hypothesis import given, settings

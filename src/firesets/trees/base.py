@@ -130,11 +130,13 @@ def _last_occurrence(R: np.ndarray, Z: np.ndarray):
 class _CorrelationTree:
     """Shared state, validation and the QUERY of every tree (``query_all``) of the DTree and the WTree.
 
-    A subclass sets ``_kind``, builds its storage in ``_build()`` (which returns whether every stored inner product
-    is finite: a NaN or inf in ``W`` makes a whole leaf row non-finite, so ``W`` is checked through its products
-    with ``X`` -- the build reads them anyway -- instead of by a pass over its ``m d`` entries) and provides ``_store(R, V)`` (leaves of the
+    A subclass sets ``_kind``, builds its storage in ``_build()`` and provides ``_store(R, V)`` (leaves of the
     sorted unique neurons ``R`` set to ``V[j, i] = <w_{R[j]}, x_i>``, trees repaired, counters updated) and
     ``_find_all(tau)`` (every pair above ``tau`` in ``(r, i)`` order with values, and the nodes read).
+
+    ``_build()`` returns whether every stored inner product is finite: a NaN or inf in ``W`` makes a whole leaf row
+    non-finite, so ``W`` is checked through its products with ``X`` (which the build reads anyway) instead of by a
+    pass over its ``m d`` entries.
     """
 
     _kind = ""

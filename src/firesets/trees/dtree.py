@@ -1,4 +1,4 @@
-"""Correlation DTree (Section 3, Theorem 3.1, Algorithms 1, 2, 5-7 of the Bypass paper): one max-tree per data point.
+"""Correlation DTree (Section 3, Theorem 3.1, Algorithms 1, 2, 5-7, 10-12 of the Bypass paper): a max-tree per point.
 
 Chapter: ``book/correlation_trees.md``.
 """
@@ -39,13 +39,15 @@ class CorrelationDTree(_CorrelationTree):
 
     Notes
     -----
-    INIT (Algorithm 1, Lemma D.2) is one product ``W X^T`` into the leaves (``n m`` inner products) and one
-    bottom-up build (:func:`~firesets.trees.kernels.dtree_build`). UPDATE (Algorithm 1, Lemma D.3) recomputes the
+    INIT (Algorithms 1/10, Lemma D.2) is one product ``W X^T`` into the leaves (``n m`` inner products) and one
+    bottom-up build (:func:`~firesets.trees.kernels.dtree_build`). UPDATE (Algorithms 1/11, Lemma D.3) recomputes the
     ``n`` inner products ``<z, x_i>`` and repairs the leaf-to-root path of leaf ``r`` in every tree with
     ``p = max(left child, right child)``: the paper's rule ``p <- max(p, l)`` is wrong when a leaf decreases (see
     the chapter's errata). ``update_many`` repairs the union of the paths, each node once
-    (:func:`~firesets.trees.kernels.dtree_store`). QUERY (Algorithm 2, Lemma D.4) reports
-    ``{r : <w_r, x_i> > tau}`` with the strict test of Theorem 3.1 (Algorithm 2 tests ``>=``).
+    (:func:`~firesets.trees.kernels.dtree_store`). QUERY (Algorithms 2/12, Lemma D.4) reports
+    ``{r : <w_r, x_i> > tau}`` with the strict test of Theorem 3.1 (Algorithm 2 tests ``>=``) by a loop over a
+    stack of nodes (:func:`~firesets.trees.kernels.dtree_find`); ``query_all`` searches the ``n`` trees together
+    and ``query_many`` a set of them.
 
     Storage (differs from the pointer trees of the pseudo-code, same results and counts): the leaves are one
     ``(m, n)`` array ``P`` with ``P[r, i] = <w_r, x_i>`` (the ``n`` trees' values of leaf ``r`` contiguous, so a

@@ -11,10 +11,15 @@ Two storages, one per tree family:
   two children. The logical tree of Theorem 3.1 (``M = nb L`` leaves, binary) is this heap with the last
   ``log2 L`` levels replaced by a scan of the block; the kernels count what the logical tree would count.
 
-Every kernel loops over arrays only: FIND (Algorithm 2, Algorithm 15) is a loop over a stack of nodes, the path
-repair of UPDATE (Algorithms 1, 11/12) a loop up the tree, the rebuild of a neuron's tree (Algorithm 14) and INIT's
-build (Algorithms 6, 7, 13) a bottom-up loop. Thresholds are strict everywhere: a node is entered iff its value
-is ``> tau`` (Algorithm 2 tests ``>=``; see the chapter's errata).
+Every kernel loops over arrays only: FIND (Algorithms 2/12 and 15) is a loop over a stack of nodes, the path
+repair of the DTree's UPDATE (Algorithms 1/11) a loop up the tree, the rebuild of a neuron's tree (WTree UPDATE,
+Algorithm 14) and INIT's build (MAKEMAXTREE, Algorithm 7, in Algorithms 10 and 13) a bottom-up loop. Thresholds
+are strict everywhere: a node is entered iff its value is ``> tau`` (Algorithms 2, 12, 15 test ``>=``; see the
+chapter's errata).
+
+Speed (same results, same counts): the FIND kernels write into preallocated output arrays (:func:`report`); the
+DTree's kernels prefetch the memory they will read a few steps ahead (``llvm.prefetch``, :func:`_prefetch`),
+since at large ``m`` they wait on cache misses, not on arithmetic.
 """
 from __future__ import annotations
 
