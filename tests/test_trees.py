@@ -355,3 +355,30 @@ def test_decreasing_leaf_lowers_every_root():
     t.update(1, [0.0])
     assert t.query(0, 2.5).tolist() == [3] and t.query(1, 5.0).tolist() == [3]
     assert t.check_invariant()
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_large_tree_built_in_chunks_against_brute_force(n):
+    # enough blocks for the DTree's build to work in several chunks (kernels.BUILD_CHUNK), a width that is not
+    # a power of two, and a batch touching many paths; integer data keep every inner product exact
+    from firesets.trees import kernels
+
+    rng = np.random.default_rng(14)
+    m, d = 3 * kernels.BUILD_CHUNK * 8 + 5, 3
+    W = rng.integers(-3, 4, (m, d)).astype(float)
+    X = rng.integers(-3, 4, (n, d)).astype(float)
+    t = CorrelationDTree(W, X)
+    assert (_pow2(m) // t.block) > kernels.BUILD_CHUNK and t.check_invariant()
+    R = rng.integers(0, m, 3000)
+    Z = rng.integers(-3, 4, (R.size, d)).astype(float)
+    t.update_many(R, Z)
+    for r, z in zip(R, Z):
+        W[r] = z
+    C = X @ W.T
+    assert np.array_equal(t.correlations, C) and t.check_invariant()
+    for tau in [C.max() - 1, 2.0, C.max()]:
+        t.counters.reset()
+        i, r, p = t.query_all(tau, values=True)
+        ei, er = np.nonzero(C > tau)
+        assert np.array_equal(i, ei) and np.array_equal(r, er) and np.array_equal(p, C[ei, er])
+        assert t.counters.nodes_visited == sum(_dfs_visits(row, tau) for row in C)
