@@ -289,6 +289,8 @@ def test_bad_input_raises_and_leaves_structure_unchanged(cls):
         (lambda: t.query_all(np.inf), ValueError, "tau"),
         (lambda: t.query_all("1"), TypeError, "tau"),
         (lambda: t.query_all(0.0, order="r"), ValueError, "order"),
+        (lambda: t.query_all(0.0, values="yes"), TypeError, "values"),
+        (lambda: t.query_many([0], 0.0, values=1), TypeError, "values"),
         (lambda: t.query_many([0, 10**6], 0.0), ValueError, "^[IR]: expected"),
         (lambda: t.query_many([0.5], 0.0), TypeError, "^[IR]: expected"),
         (lambda: t.query_many([0], np.nan), ValueError, "tau"),

@@ -118,6 +118,11 @@ def _as_matrix(A, name: str, *, cols=None, finite=True) -> np.ndarray:
     return arr
 
 
+def _check_flag(value, name: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+
+
 def _last_occurrence(R: np.ndarray, Z: np.ndarray):
     """Sorted unique ``R`` with the row of ``Z`` of each index's last occurrence (sequential-update semantics)."""
     if R.size <= 1 or bool(np.all(R[1:] > R[:-1])):  # already sorted and unique: nothing to resolve
@@ -206,6 +211,7 @@ class _CorrelationTree:
         tau = check_finite_real(tau, "tau")
         if order not in ("data", "neuron"):
             raise ValueError(f"order: expected 'data' or 'neuron', got {order!r}")
+        _check_flag(values, "values")
         ii, rr, pp, visited = self._find_all(tau)
         self.counters.nodes_visited += int(visited)
         self.counters.leaves_reported += int(ii.size)

@@ -8,7 +8,7 @@ import numpy as np
 
 from firesets._validate import check_finite_real, readonly
 from firesets.trees import kernels
-from firesets.trees.base import _check_index, _check_index_array, _CorrelationTree, dtree_block
+from firesets.trees.base import _check_flag, _check_index, _check_index_array, _CorrelationTree, dtree_block
 from firesets.trees.maxtree import padded_size
 
 __all__ = ["CorrelationDTree"]
@@ -126,6 +126,7 @@ class CorrelationDTree(_CorrelationTree):
         """
         rows = np.unique(_check_index_array(I, "I", self.n))
         tau = check_finite_real(tau, "tau")
+        _check_flag(values, "values")
         ii, rr, pp = self._find(rows, tau) if rows.size else (rows, rows, np.zeros(0))
         return (ii, rr, pp) if values else (ii, rr)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from firesets._validate import check_finite_real, readonly
-from firesets.trees.base import _check_index, _check_index_array, _CorrelationTree
+from firesets.trees.base import _check_flag, _check_index, _check_index_array, _CorrelationTree
 from firesets.trees.maxtree import MaxTreeArray
 
 __all__ = ["CorrelationWTree"]
@@ -99,6 +99,7 @@ class CorrelationWTree(_CorrelationTree):
         """
         rows = _check_index_array(R, "R", self.m)
         tau = check_finite_real(tau, "tau")
+        _check_flag(values, "values")
         if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):
             rows = np.unique(rows)
         ii, rr, pp = self._find(rows, tau) if rows.size else (rows, rows, np.zeros(0))
