@@ -1,5 +1,7 @@
-"""The correlation trees of Section 3 (Bypass paper): a shared max-tree core, the DTree, the WTree, and the
-paper's pseudo-code transcribed literally (:mod:`firesets.trees.reference`, for comparison only)."""
+"""The correlation trees of Section 3 (Bypass paper): the DTree and the WTree over compiled kernels
+(:mod:`firesets.trees.kernels`), a forest of array max-trees (:mod:`firesets.trees.maxtree`, the WTree's storage and
+the chapter's drawing), and the paper's pseudo-code transcribed literally (:mod:`firesets.trees.reference`, for
+comparison only)."""
 from .base import Counters, estimate_memory_bytes
 from .dtree import CorrelationDTree
 from .wtree import CorrelationWTree

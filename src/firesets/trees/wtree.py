@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from firesets._validate import check_finite_real, readonly
-from firesets.trees.base import _CorrelationTree, _check_index, _check_index_array
+from firesets.trees.base import _check_flag, _check_index, _check_index_array, _CorrelationTree
 from firesets.trees.maxtree import MaxTreeArray
 
 __all__ = ["CorrelationWTree"]
@@ -22,35 +22,35 @@ class CorrelationWTree(_CorrelationTree):
         Weights (rows).
     X : array (n, d)
         Data points (rows).
-    max_bytes : int, optional
-        Refuse with ``MemoryError`` (before allocating) above this size; default: the available memory.
     copy : bool, default True
         Store a copy of ``W``. ``False`` keeps ``W`` itself when it is C-contiguous float64 (UPDATE then
         writes into the caller's array, which must not be modified elsewhere).
+    max_bytes : int, optional
+        Refuse with ``ValueError`` (before allocating) above this size; default: the available memory.
 
     Notes
     -----
-    INIT (Algorithm 13, Lemma D.6): ``W X^T`` into the leaves, ``n m`` inner products. UPDATE (Algorithm 14,
-    Lemma D.7) rebuilds tree ``r`` once from the ``n`` new inner products (Algorithm 14 rebuilds inside its
-    loop over ``j``; see the errata). QUERY (Algorithm 15, Lemma D.8) reports ``{i : <w_r, x_i> > tau}``
-    (strict), visiting ``O(|S| log n)`` nodes: the trees have ``n`` leaves, so the ``log m`` of Theorem 3.2
-    should read ``log n``.
+    INIT (Algorithm 13, Lemma D.6): ``W X^T`` into the leaves, ``n m`` inner products, then each tree built
+    bottom-up. UPDATE (Algorithm 14, Lemma D.7) rebuilds tree ``r`` once from the ``n`` new inner products
+    (Algorithm 14 rebuilds inside its loop over ``j``, ``n`` times; see the errata). QUERY (Algorithm 15, Lemma D.8)
+    reports ``{i : <w_r, x_i> > tau}`` (strict), visiting ``O(|S| log n)`` nodes: the trees have ``n`` leaves, so
+    the ``log m`` of Theorem 3.2 should read ``log n``.
 
-    ``query_all(tau)`` returns the same ``(i, r)`` arrays, sorted by ``(i, r)``, as
-    :meth:`CorrelationDTree.query_all`, so the two structures are interchangeable there. ``query_many(R, tau)``
-    runs FIND on the trees of ``R`` only (the re-query of Algorithm 9, lines 36-46).
+    Storage: a :class:`~firesets.trees.maxtree.MaxTreeArray` of ``m`` heaps, each tree one contiguous run of
+    ``2 pow2(n)`` slots. ``query_all`` returns the same pairs as :meth:`CorrelationDTree.query_all`, so the two
+    structures are interchangeable there; ``query_many(R, tau)`` runs FIND on the trees of ``R`` only (the
+    re-query of Algorithm 9, lines 36-46).
     """
 
     _kind = "wtree"
 
-    def __init__(self, W, X, *, max_bytes=None, copy=True):
-        super().__init__(W, X, max_bytes=max_bytes, copy=copy)
-        # "row" layout: each of the m small trees is one contiguous run of 2 pow2(n) slots, so rebuilding a tree
-        # (UPDATE) writes one contiguous run and FIND on a set of trees (query_many) stays inside their runs
-        self._tree = MaxTreeArray(self.m, self.n, layout="row", max_bytes=max_bytes)
-        written = self._tree.fill_product(self._W, self._X)
-        self.counters.inner_products += self.n * self.m
+    def _build(self) -> bool:
+        self._tree = MaxTreeArray(self.m, self.n)
+        self.depth = self._tree.depth  #: levels of each tree below its root
+        with np.errstate(invalid="ignore", over="ignore"):  # a NaN or inf is reported below
+            written = self._tree.fill_product(self._W, self._X)
         self.counters.nodes_written += self.m * written
+        return bool(np.isfinite(self._tree.T[:, 1]).all() and np.isfinite(self._tree.leaves).all())
 
     @property
     def correlations(self) -> np.ndarray:
@@ -61,72 +61,46 @@ class CorrelationWTree(_CorrelationTree):
         """Read-only view ``(n,)`` of the leaves of tree ``r``: ``<w_r, x_i>`` for every ``i``."""
         return readonly(self._tree.leaves[_check_index(r, "r", self.m)])
 
-    def update(self, r, z) -> None:
-        """UPDATE(z, r): set ``w_r <- z`` and rebuild tree ``r`` (Theorem 3.2: O(n d))."""
-        r = _check_index(r, "r", self.m)
-        z = self._check_z(z)
-        self._W[r] = z
-        written = self._tree.set_rows(np.array([r]), (self._X @ z)[None, :])
-        self.counters.inner_products += self.n
-        self.counters.nodes_written += written
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: the ``m`` heaps and the copies of ``W`` and ``X``."""
+        return self._tree.nbytes + self._W.nbytes + self._X.nbytes
 
-    def _store(self, R: np.ndarray, vals: np.ndarray) -> None:
-        """Trusted UPDATE of the trees only: ``R`` sorted unique, ``vals[j, i] = <w_{R[j]}, x_i>`` for the new ``W``.
+    def check_invariant(self) -> bool:
+        """True iff every tree satisfies the max-tree invariant (each internal node is the max of its children)."""
+        return self._tree.check_invariant()
 
-        For callers that have already written ``W[R]`` and computed the new inner products (the WTree stepper);
-        no validation. Counts ``n |R|`` inner products and the rebuilt nodes.
-        """
-        if R.size == 0:
-            return
-        written = self._tree.set_rows(R, vals)
+    def _store(self, R: np.ndarray, V: np.ndarray) -> None:
+        written = self._tree.set_rows(R, V)
         self.counters.inner_products += self.n * R.size
         self.counters.nodes_written += R.size * written
 
+    def _find(self, rows: np.ndarray, tau: float):
+        rr, ii, pp, visited = self._tree.report_above(tau, rows)
+        self.counters.nodes_visited += int(visited)
+        self.counters.leaves_reported += int(ii.size)
+        return ii, rr, pp
+
+    def _find_all(self, tau: float):
+        rr, ii, pp, visited = self._tree.report_above(tau)
+        return ii, rr, pp, visited
+
     def query(self, r, tau) -> np.ndarray:
-        """QUERY(r, tau): sorted int array of the data indices ``i`` with ``<w_r, x_i> > tau`` (strict)."""
+        """QUERY(r, tau): sorted int64 array of the data indices ``i`` with ``<w_r, x_i> > tau`` (strict)."""
         r = _check_index(r, "r", self.m)
-        return self._report(tau, r)[1]
-
-    def query_all(self, tau, order="data", values=False):
-        """QUERY of every tree: int arrays ``(i, r)`` with ``<w_r, x_i> > tau``, sorted like the DTree's.
-
-        ``order="data"``: sorted by ``(i, r)``; ``order="neuron"``: sorted by ``(r, i)``. ``values=True`` also
-        returns ``p``, the stored ``<w_r, x_i>`` of each pair (float64).
-        """
-        if order not in ("data", "neuron"):
-            raise ValueError(f"order: expected 'data' or 'neuron', got {order!r}")
-        r_idx, i_idx = self._report(tau)  # "row" layout: sorted by (tree r, leaf i)
-        if order == "data" and i_idx.size:
-            o = np.argsort(i_idx, kind="stable")  # -> (i, r): r stays sorted within each i
-            i_idx, r_idx = i_idx[o], r_idx[o]
-        if not values:
-            return i_idx, r_idx
-        return i_idx, r_idx, np.array(self._tree.leaves[r_idx, i_idx], dtype=np.float64)
-
-    def query_many(self, R, tau):
-        """QUERY(r, tau) for every ``r`` of ``R`` at once: FIND (Algorithm 15) on the trees ``R`` only.
-
-        Parameters
-        ----------
-        R : int array
-            Neurons (any order, repeats allowed; each tree is searched once).
-        tau : float
-            Threshold (strict test).
-
-        Returns
-        -------
-        ii, rr : int64 arrays
-            Every pair with ``r`` in ``R`` and ``<w_r, x_i> > tau``, sorted by ``(r, i)``.
-
-        Notes
-        -----
-        Counts ``nodes_visited`` like :meth:`query` on each tree (root plus both children of every internal node
-        above ``tau``): ``O(|R| + sum_r k~_r log n)`` (Lemma D.8).
-        """
-        R = _check_index_array(R, "R", self.m)
         tau = check_finite_real(tau, "tau")
-        if R.size > 1 and not bool(np.all(R[1:] > R[:-1])):
-            R = np.unique(R)
-        rr, ii, visited = self._tree.report_above(tau, row=R)
-        self.counters.nodes_visited += visited
-        return ii, rr
+        return self._find(np.array([r], dtype=np.int64), tau)[0]
+
+    def query_many(self, R, tau, values: bool = False):
+        """QUERY(r, tau) for every ``r`` of ``R`` (any order, repeats allowed): FIND (Algorithm 15) on those trees.
+
+        Returns ``(i, r)`` (or ``(i, r, p)`` with the stored values) sorted by ``(r, i)``; ``nodes_visited`` grows by
+        what :meth:`query` on each distinct tree reads, ``O(|R| + sum_r k~_r log n)`` (Lemma D.8).
+        """
+        rows = _check_index_array(R, "R", self.m)
+        tau = check_finite_real(tau, "tau")
+        _check_flag(values, "values")
+        if rows.size > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+            rows = np.unique(rows)
+        ii, rr, pp = self._find(rows, tau) if rows.size else (rows, rows, np.zeros(0))
+        return (ii, rr, pp) if values else (ii, rr)
