@@ -229,7 +229,8 @@ def dimension_laws():
     """The dimension sequences of :func:`sphere_scaling`: ``name -> d(m, b)``.
 
     ``b^2 m^{4/5}``: ``d = ceil((1 + b^2) m^{4/5})``; ``b^2 m^{9/10}``: ``d = ceil((1 + b^2) m^{9/10})``;
-    ``b^2 m``: ``d = ceil(1.25 (1 + b^2) m)`` (enough for every neuron to fire on one unit ``x``).
+    ``b^2 m``: ``d = ceil(1.25 (1 + b^2) m)`` (for Gaussian rows typically enough for every neuron to fire on
+    one unit ``x``; the count is certified, not assumed).
     """
     return {
         "d = (1+b^2) m^{4/5}": lambda m, b: int(math.ceil((1 + b * b) * m ** 0.8)),

@@ -39,12 +39,15 @@ def frames(log2m=LOG2M, b_factors=B_FACTORS, seeds: int = 2000):
     """The book's panel: :func:`draw` precomputed over ``m = 2^log2m`` and ``b = b_factor * b_paper``."""
     from .frames import frame_panel, log2_label
 
+    grid = {"m": [2 ** int(j) for j in log2m], "b_factor": list(b_factors)}
+    start = {"m": 2**16 if 2**16 in grid["m"] else grid["m"][len(grid["m"]) // 2],
+             "b_factor": 1.0 if 1.0 in grid["b_factor"] else grid["b_factor"][0]}
     return frame_panel(
         lambda m, b_factor: draw(m, b_factor, seeds=seeds),
-        {"m": [2 ** int(j) for j in log2m], "b_factor": list(b_factors)},
+        grid,
         labels={"m": log2_label, "b_factor": lambda v: "paper" if v == 1.0 else f"{v:g} x paper"},
         descriptions={"m": "width $m$", "b_factor": r"threshold $b$ / $\sqrt{0.4 \ln m}$"},
-        value={"m": 2**16, "b_factor": 1.0},
+        value=start,
     )
 
 
