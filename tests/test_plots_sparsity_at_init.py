@@ -24,8 +24,11 @@ def test_fire_count_histogram():
     assert len(new) == 1
     p = 0.5 * math.erfc(b / math.sqrt(2))  # Pr[N(0,1) > b]
     vl = _vlines(ax)
-    assert vl[0] == pytest.approx(m * p, rel=1e-12)
-    assert vl[1] == pytest.approx(m * math.exp(-b * b / 2), rel=1e-12)
+    assert vl == [pytest.approx(m * p, rel=1e-12)]  # the mean; the bound is far right: an arrow, not a line
+    bound = m * math.exp(-b * b / 2)
+    assert ax.get_xlim()[1] < bound  # the axis spans the samples, not the bound
+    (note,) = ax.texts
+    assert f"{bound:.4g}" in note.get_text() and "rightarrow" in note.get_text()
     pmf = next(line for line in ax.get_lines() if len(line.get_xdata()) > 2)
     x = np.asarray(pmf.get_xdata(), dtype=int)
     exact = np.array([math.comb(m, j) * p**j * (1 - p) ** (m - j) for j in x])
@@ -110,3 +113,31 @@ def test_exponent_vs_m():
     assert _find_line(ax, 0.8 - 1 / (2 * np.log(ms))) is not None  # Mills-ratio prediction
     assert sorted(_hlines(ax)) == [0.77, 0.8]
     assert ax.get_xscale() == "log" and "Remark 2.6" in ax.get_title()
+
+
+def test_fire_count_histogram_bound_inside_or_left():
+    """b < 0: the bound m e^{-b^2/2} can sit inside the samples (a line) or left of them (an arrow, no line)."""
+    m = 400
+    for b, inside in ((-0.7, True), (-1.5, False)):
+        p = 0.5 * math.erfc(b / math.sqrt(2))
+        k = np.random.default_rng(0).binomial(m, p, size=300)
+        ax = ps.fire_count_histogram(k, m, b)
+        bound = m * math.exp(-b * b / 2)
+        vl = _vlines(ax)
+        if inside:
+            assert len(vl) == 2 and vl[1] == pytest.approx(bound, rel=1e-12) and not ax.texts
+            assert ax.get_xlim()[0] <= bound <= ax.get_xlim()[1]
+        else:
+            assert len(vl) == 1 and len(ax.texts) == 1 and ax.get_xlim()[0] > bound
+        plt.close("all")
+
+
+def test_sphere_scaling_vs_m():
+    ms = np.array([32.0, 64.0, 128.0])
+    sphere = {"d = a": dict(ms=ms, ratio=ms**0.2, slope=0.2), "d = b": dict(ms=ms, ratio=np.ones(3), slope=0.0)}
+    ax, new = _new_figures(ps.sphere_scaling_vs_m, sphere)
+    assert len(new) == 1
+    assert _find_line(ax, ms**0.2) is not None
+    fit = [line for line in ax.get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) == 3]
+    np.testing.assert_allclose(np.asarray(fit[0].get_ydata()), ms**0.2, rtol=1e-9)  # the fitted power law
+    assert _hlines(ax) == [1.0] and ax.get_xscale() == "log" and ax.get_yscale() == "log"

@@ -99,3 +99,53 @@ def test_bad_input():
     for f, exc, name in cases:
         with pytest.raises(exc, match=name):
             f()
+
+
+# ------------------------------------------------------------------------------------- subset construction
+@settings(max_examples=30, deadline=None)
+@given(m=st.integers(1, 40), d=st.integers(1, 80), b=st.floats(0.05, 3.0), seed=st.integers(0, 2**16))
+def test_subset_direction_is_certified(m, d, b, seed):
+    """The returned x is a unit vector, its count is the brute-force count, and every constructed neuron fires."""
+    W = np.random.default_rng(seed).standard_normal((m, d))
+    x, k, s = wd.subset_direction(W, b, rng=seed)
+    assert np.linalg.norm(x) == pytest.approx(1.0, abs=1e-12)
+    brute = sum(1 for r in range(m) if float(np.dot(W[r], x)) > b)
+    assert k == brute
+    assert 0 <= s <= min(m, d - 1) and k >= s
+
+
+def test_subset_direction_matches_min_norm_formula():
+    """||x_S||^2 = b^2 1^T (W_S W_S^T)^{-1} 1: the largest admissible prefix agrees with a direct lstsq per prefix."""
+    rng = np.random.default_rng(3)
+    m, d, b = 30, 60, 1.2
+    W = rng.standard_normal((m, d))
+    x, k, s = wd.subset_direction(W, b, margin=1e-9, rng=5)
+    order = np.random.default_rng(5).permutation(m)[: min(m, d - 1)]
+    norms = []
+    for j in range(1, len(order) + 1):
+        xs = np.linalg.lstsq(W[order[:j]], np.full(j, b + 1e-9), rcond=None)[0]  # min-norm solution
+        norms.append(np.linalg.norm(xs))
+    admissible = [j + 1 for j, v in enumerate(norms) if v <= 1.0]
+    assert s == max(admissible)
+    assert np.all(W[order[:s]] @ x > b)
+
+
+def test_subset_direction_every_neuron_fires_when_d_is_large():
+    for m in (8, 64, 200):
+        b = paper_threshold(m)
+        d = int(math.ceil(1.25 * (1 + b * b) * m))
+        W = np.random.default_rng(m).standard_normal((m, d))
+        _, k, s = wd.subset_direction(W, b, rng=1)
+        assert k == m and s == m
+
+
+def test_subset_direction_bad_input():
+    W = np.ones((3, 4))
+    with pytest.raises(ValueError, match="b"):
+        wd.subset_direction(W, 0.0)
+    with pytest.raises(ValueError, match="margin"):
+        wd.subset_direction(W, 1.0, margin=0.0)
+    with pytest.raises((ValueError, TypeError), match="W"):
+        wd.subset_direction(np.ones(3), 1.0)
+    with pytest.raises(ValueError, match="W"):
+        wd.subset_direction(np.ones((3, 5)), 1.0)  # equal rows: not linearly independent

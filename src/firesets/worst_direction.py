@@ -3,7 +3,9 @@
 Lemma 2.5 of the Bypass paper bounds the fire count of each *fixed* input (probability over ``W``); this module asks
 for the supremum over the unit sphere for a drawn ``W``: a certified lower bound in any dimension
 (:func:`worst_direction_search`) and the exact value in ``d = 2`` (:func:`worst_direction_exact_2d`).
-Chapter: ``book/sparsity_at_init.ipynb`` (Experiment 5).
+A third tool, :func:`subset_direction`, certifies a lower bound by construction: the minimum-norm ``x`` that puts a
+chosen set of neurons above ``b`` (it needs ``d`` larger than the set); it lets ``d`` grow with ``m``.
+Chapter: ``book/sparsity_at_init.md`` (Experiment 5).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from ._validate import as_rng, check_finite_real, check_matrix, check_positive_int
 
-__all__ = ["worst_direction_search", "worst_direction_exact_2d"]
+__all__ = ["worst_direction_search", "worst_direction_exact_2d", "subset_direction"]
 
 
 def worst_direction_search(W, b: float, *, restarts: int = 32, steps: int = 150, X0=None, rng=0):
@@ -140,3 +142,73 @@ def worst_direction_exact_2d(W, b: float):
     hi = pos[order][j + 1] if j + 1 < pos.size else two_pi
     theta = 0.5 * (lo + hi)
     return np.array([math.cos(theta), math.sin(theta)]), base + int(depth[j])
+
+
+def subset_direction(W, b: float, *, margin: float = 1e-9, rng=0):
+    """A certified lower bound on ``max_{||x|| = 1} |{r : <w_r, x> > b}|`` by a minimum-norm construction.
+
+    For a set ``S`` of neurons whose rows ``W_S`` are linearly independent, the minimum-norm solution of
+    ``W_S x = b' 1`` (``b' = b + margin``, ``b > 0``) is ``x_S = W_S^T (W_S W_S^T)^{-1} b' 1`` with
+    ``||x_S||^2 = b'^2 1^T (W_S W_S^T)^{-1} 1``. If ``||x_S|| <= 1`` then ``x = x_S / ||x_S||`` is a unit vector on
+    which every neuron of ``S`` fires (``<w_r, x> = b' / ||x_S|| > b``). The neurons are taken in a random order;
+    for the prefixes ``S_s`` of that order one Cholesky factor ``L`` of the Gram matrix of the first ``s_max``
+    rows gives every ``||x_{S_s}||^2 = b'^2 ||L_s^{-1} 1||^2`` at once (a prefix of a Cholesky factor is the
+    factor of the prefix), and the largest ``s`` with ``||x_{S_s}|| <= 1`` is used. For Gaussian rows
+    ``||x_S||^2 ~ b'^2 s / (d - s)``, so ``s ~ d / (1 + b^2)``: every neuron fires once ``d >~ (1 + b^2) m``.
+
+    The returned count is the exact count of the returned unit ``x`` (it may exceed ``s``), so the result is a
+    certified lower bound on the supremum in any dimension. Not in the paper: it tests the "every ``x`` on the
+    sphere" reading of Lemma 2.5 when ``d`` grows with ``m``. Time ``O(s_max^2 d + s_max^3)``,
+    ``s_max = min(m, d - 1)``.
+
+    Parameters
+    ----------
+    W : array_like, shape (m, d)
+        Hidden weights.
+    b : float
+        Threshold, ``> 0``.
+    margin : float
+        ``b' - b > 0``.
+    rng : int or numpy.random.Generator
+        Order of the neurons.
+
+    Returns
+    -------
+    x : ndarray, shape (d,)
+        A unit vector (the first coordinate axis if no prefix qualifies).
+    k : int
+        Its exact fire count.
+    s : int
+        The size of the constructed set (every neuron of it fires on ``x``).
+    """
+    W = check_matrix(W, "W")
+    b = check_finite_real(b, "b", low=0.0, low_open=True)
+    margin = check_finite_real(margin, "margin", low=0.0, low_open=True)
+    gen = as_rng(rng)
+    m, d = W.shape
+    smax = min(m, d - 1)
+    x = np.zeros(d)
+    x[0] = 1.0
+    if smax < 1:
+        return x, int(np.count_nonzero(W @ x > b)), 0
+    order = gen.permutation(m)[:smax]
+    WS = W[order]
+    G = WS @ WS.T
+    try:
+        L = np.linalg.cholesky(G)
+    except np.linalg.LinAlgError:  # numerically dependent rows: keep the largest stable prefix
+        ev = np.linalg.eigvalsh(G)
+        raise ValueError(f"W: rows not linearly independent enough (smallest Gram eigenvalue {ev[0]:.3g})")
+    from scipy.linalg import solve_triangular
+
+    z = solve_triangular(L, np.ones(smax), lower=True)
+    bp = b + margin
+    norm2 = bp * bp * np.cumsum(z * z)
+    ok = np.flatnonzero(norm2 <= 1.0)
+    if ok.size == 0:
+        return x, int(np.count_nonzero(W @ x > b)), 0
+    s = int(ok[-1]) + 1
+    y = solve_triangular(L[:s, :s], z[:s], lower=True, trans="T")  # (W_S W_S^T)^{-1} 1 on the prefix
+    xs = bp * (WS[:s].T @ y)
+    x = xs / np.linalg.norm(xs)
+    return x, int(np.count_nonzero(W @ x > b)), s

@@ -1,4 +1,8 @@
-"""The "Try it" panel of the chapter "Sparsity after initialization": vary m (log scale) and b, redraw the histogram."""
+"""The "Try it" panels of the chapter "Sparsity after initialization": vary m (log scale) and b.
+
+:func:`draw` and :func:`frames` build the kernel-free panel of precomputed frames shown in the book
+(:func:`firesets.widgets.frames.frame_panel`); :class:`SparsityPanel` is the live panel kept for ``make lab``.
+"""
 from __future__ import annotations
 
 import math
@@ -9,7 +13,42 @@ from .. import sparsity as sp
 from ..network import paper_threshold
 from ..plots.sparsity_at_init import fire_count_histogram
 
-__all__ = ["SparsityPanel"]
+__all__ = ["SparsityPanel", "draw", "frames", "B_FACTORS", "LOG2M"]
+
+#: the frame grid: m = 2^8 .. 2^24 in steps of 2, and b as a multiple of the paper's sqrt(0.4 ln m)
+LOG2M = tuple(range(8, 25, 2))
+B_FACTORS = (0.5, 0.75, 1.0, 1.25, 1.5)
+
+
+def draw(m: int, b_factor: float, seeds: int = 2000, rng: int = 0):
+    """One frame: the fire-count histogram over ``seeds`` initializations at width ``m`` and
+    ``b = b_factor * sqrt(0.4 ln m)`` (``b_factor = 1``: the paper's Remark 2.6), with the exact law and bound."""
+    b = b_factor * paper_threshold(m)
+    k = sp.sample_fire_counts(m, b, size=seeds, rng=rng)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    c999 = sp.constant_for_confidence(m, b, 1e-3)
+    which = "paper's b" if b_factor == 1.0 else f"{b_factor:g} x paper's b"
+    title = (f"$m = 2^{{{int(round(math.log2(m)))}}}$, $b = {b:.2f}$ ({which}): "
+             f"$\\Pr[k > {c999:.3f}\\, m e^{{-b^2/2}}] \\leq 10^{{-3}}$")
+    fire_count_histogram(k, m, b, ax=ax, title=title)
+    ax.title.set_fontsize(10)
+    return fig
+
+
+def frames(log2m=LOG2M, b_factors=B_FACTORS, seeds: int = 2000):
+    """The book's panel: :func:`draw` precomputed over ``m = 2^log2m`` and ``b = b_factor * b_paper``."""
+    from .frames import frame_panel, log2_label
+
+    grid = {"m": [2 ** int(j) for j in log2m], "b_factor": list(b_factors)}
+    start = {"m": 2**16 if 2**16 in grid["m"] else grid["m"][len(grid["m"]) // 2],
+             "b_factor": 1.0 if 1.0 in grid["b_factor"] else grid["b_factor"][0]}
+    return frame_panel(
+        lambda m, b_factor: draw(m, b_factor, seeds=seeds),
+        grid,
+        labels={"m": log2_label, "b_factor": lambda v: "paper" if v == 1.0 else f"{v:g} x paper"},
+        descriptions={"m": "width $m$", "b_factor": r"threshold $b$ / $\sqrt{0.4 \ln m}$"},
+        value=start,
+    )
 
 
 class SparsityPanel:
