@@ -15,8 +15,8 @@ from firesets.widgets.frames import frame_panel
 
 __all__ = ["maxtree_panel", "tree_frames", "TREE_GRID"]
 
-#: the frames of the "Try it" panel: 4 x 9 = 36
-TREE_GRID = {"m": [4, 8, 16, 32], "b": [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]}
+#: the frames of the "Try it" panel: 4 x 7 = 28
+TREE_GRID = {"m": [4, 8, 16, 32], "b": [0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0]}
 
 
 def tree_frames(grid=None, *, value=None, dpi: int = 80):
