@@ -52,6 +52,7 @@ __all__ = [
     "target_lines",
     "glue_texts",
     "step_counts",
+    "wrap",
 ]
 
 SCHEMA_VERSION = 1
@@ -210,6 +211,17 @@ def summarize(data: dict) -> dict:
         vals = [theorem41_work(c)["constant"] for c in has if c["d"] == d_t and c["n"] == n]
         out["theorem41_constant"][str(n)] = [min(vals), max(vals)]
     return out
+
+
+_NAMES = {"dense": "dense", "scan": "scan", "dtree": "DTree", "wtree": "WTree"}
+
+
+def wrap(text: str, width: int = 100, indent: str = "  ") -> str:
+    """A sentence wrapped for a reader page: lines of at most ``width`` characters, continuation lines
+    indented."""
+    import textwrap
+
+    return textwrap.fill(text, width=width, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def _f(x, fmt=".2f"):
@@ -405,24 +417,33 @@ def search_vs_scan_lines(data: dict, d: int, tree: str = "dtree", scan: str = "s
         lines.append(f"  {x['ns_visit']:.1f} ns per node visit against {x['ns_entry']:.2f} ns per scanned entry "
                      f"(x{x['ns_visit'] / x['ns_entry']:.0f})")
         lines.append(f"  update time {tree} / {scan} grows like m^{_f(x['update_ratio_exponent'])}")
-        lines.append(f"  crossover m: query, costs fixed {_pow2(x['m_query'])}; query, costs' growth fitted "
-                     f"{_pow2(x['m_query_fit'])}; whole step "
+        lines.append(f"  crossover m of the query: {_pow2(x['m_query'])} (costs fixed), "
+                     f"{_pow2(x['m_query_fit'])} (costs' growth fitted)")
+        lines.append("  crossover m of the whole step: "
                      + (_pow2(x["m_step"]) if x["m_step"] is not None else "none below 2^80"))
-    big = [x["m_step"] for x in crosses.values()]
+    T, S = _NAMES.get(tree, tree), _NAMES.get(scan, scan)
     if not crosses:
-        verdict = f"not enough sizes at d = {d} to fit the search against the scan"
-    elif wins > len(ok) / 2:
-        verdict = (f"the {tree} search beats the {scan} in {wins} of {len(ok)} timed configurations: "
-                   f"the tree search pays on this CPU")
+        verdict = f"not enough sizes at d = {d} to fit the {T} search against the {S}"
     else:
-        finite = [m for m in big if m is not None]
-        where = ("no whole-step crossover below 2^80 for any n" if not finite else
-                 f"whole-step crossovers extrapolated at m = " + ", ".join(
-                     f"{_pow2(x['m_step'])} (n = {n})" for n, x in crosses.items()))
-        verdict = (f"the scan of the maintained correlations beats the {tree} step in {len(ok) - wins} of {len(ok)} "
-                   f"timed configurations; a visited node costs "
-                   f"{min(x['ns_visit'] / x['ns_entry'] for x in crosses.values()):.0f}-"
-                   f"{max(x['ns_visit'] / x['ns_entry'] for x in crosses.values()):.0f} scanned entries; {where}")
+        per = []
+        for n, x in crosses.items():
+            top = max(r["m"] for r in query_cost_rows(data, n, d, tree, scan))
+            if x["timed_step_wins"]:
+                per.append(f"n = {n}: {T} faster at {x['timed_step_wins']} of {x['timed']} timed m")
+            elif x["m_step"] is None:
+                per.append(f"n = {n}: no crossover below m = 2^80 (the {T} update grows like "
+                           f"m^{_f(x['update_ratio_exponent'])} times the {S}'s)")
+            else:
+                per.append(f"n = {n}: modelled step crossover at m = {_pow2(x['m_step'])}"
+                           + (" (beyond the timed " + _pow2(top) + ")" if x["m_step"] > top else ""))
+        ratios = [x["ns_visit"] / x["ns_entry"] for x in crosses.values()]
+        lead = (f"the {T} step beats the {S} of the maintained correlations in {wins} of {len(ok)} timed "
+                f"configurations" if wins > len(ok) / 2 else
+                f"the {S} of the maintained correlations beats the {T} step in {len(ok) - wins} of {len(ok)} "
+                f"timed configurations")
+        verdict = (f"{lead}; at d = {d} a node visit costs {min(ratios):.0f}-{max(ratios):.0f} scanned entries, "
+                   f"which the tree's fewer reads (m^{min(x['visits_alpha'] for x in crosses.values()):.2f} "
+                   f"against mn) repay only at large m; " + "; ".join(per))
     return {"lines": lines, "crossovers": crosses, "wins": wins, "timed": len(ok), "glue": verdict[0].upper()
             + verdict[1:] + "."}
 
@@ -619,10 +640,17 @@ def theorem_lines(data: dict, d: int = 64, n_fit: int = 4) -> dict:
         consts = theorem_constants(data, name, d)
         ok = e is not None and e <= 0.85
         word = "not measured" if e is None else ("HOLDS" if ok else "exceeds m^0.8")
-        lines.append(f"Theorem {thm} ({name}) on the counts: exponent of m of the count at n = {n_fit}, d = {d}: "
-                     f"{_f(e)} (theorem: 0.8): {word}")
+        lines.append(f"Theorem {thm} ({_NAMES.get(name, name)} step) on the counts: {word}")
+        lines.append(f"  exponent of m of the count at n = {n_fit}, d = {d}: {_f(e)} (theorem: 0.8)")
         for n, (lo, hi) in consts.items():
             lines.append(f"  n = {n:2d}: count / (m^(4/5) n^2 d) in [{lo:.3f}, {hi:.3f}] over m")
+        if len(consts) >= 2:
+            ns = sorted(consts)
+            falls = consts[ns[-1]][1] < consts[ns[0]][0]
+            lines.append(f"  the constant {'falls' if falls else 'does not fall'} from n = {ns[0]} to n = {ns[-1]}"
+                         + (": T1 and T3 grow like n, not n^2," if falls else ""))
+            if falls:
+                lines.append("  and overlapping fire sets (|U| < sum_i k_i) slow T2's growth in n")
         if consts:
             lo = min(v[0] for v in consts.values())
             hi = max(v[1] for v in consts.values())
