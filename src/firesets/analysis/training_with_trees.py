@@ -185,7 +185,7 @@ def summarize(data: dict) -> dict:
             None if c is None else {"ratio": c["ratio_vs_dense"]["dtree"], "target": target,
                                     "met": c["ratio_vs_dense"]["dtree"] >= target})
     points = 0
-    for name in contenders_of(data):
+    for name in contenders_of(data) or CONTENDERS:  # the file's contenders; the default names when none timed
         val = (lambda c, k=name: c["median_seconds"].get(k))
         out["exponents"][name], k = _exponent(ok, val, n_e, d_t, FIT_MIN_M)
         out["exponents_all_m"][name], _ = _exponent(ok, val, n_e, d_t, 0)
@@ -195,7 +195,7 @@ def summarize(data: dict) -> dict:
     ms = sorted(c["m"] for c in ok if c["n"] == n_e and c["d"] == d_t and c["m"] >= FIT_MIN_M)
     out["fit_window"] = {"n": n_e, "d": d_t, "min_m": FIT_MIN_M, "points": points,
                          "max_m": ms[-1] if ms else None}
-    if out["exponents"]["dtree"] is not None and out["count_exponent_dtree"] is not None:
+    if out["exponents"].get("dtree") is not None and out["count_exponent_dtree"] is not None:
         out["per_op_exponent_dtree"] = out["exponents"]["dtree"] - out["count_exponent_dtree"]
     for c in ok:
         if c["median_seconds"]["dtree"] < c["median_seconds"].get("scan", -math.inf):
@@ -353,7 +353,8 @@ def crossover(data: dict, n: int, d: int, tree: str = "dtree", scan: str = "scan
     per-operation costs' own fitted growth, the crossover of the two fitted query times ``m_q_fit``. Whole step:
     each of the three phase times of both contenders fitted as a power law; ``m_step`` is the smallest ``m`` on a
     grid of ``2^{k/8}`` (up to ``2^max_log2_m``) where the tree's modelled step is faster than the scan's. ``None``
-    means no crossover below ``2^max_log2_m``. Returns ``None`` with fewer than two sizes in the window.
+    means no crossover below ``2^max_log2_m`` (for every crossover). Returns ``None`` with fewer than two sizes in
+    the window.
     """
     rows = [r for r in query_cost_rows(data, n, d, tree, scan) if r["m"] >= min_m]
     if len(rows) < 2:
@@ -364,7 +365,10 @@ def crossover(data: dict, n: int, d: int, tree: str = "dtree", scan: str = "scan
     c_e = float(np.median([r["ns_entry"] for r in rows]))
     _, e_v = fit_power(ms, [r["ns_visit"] for r in rows])
     _, e_e = fit_power(ms, [r["ns_entry"] for r in rows])
-    m_q = (A * c_v / (n * c_e)) ** (1.0 / (1.0 - alpha)) if alpha < 1 else None
+    m_q = None
+    if alpha < 1 - 1e-9:
+        log2_mq = math.log2(A * c_v / (n * c_e)) / (1.0 - alpha)
+        m_q = 2.0**log2_mq if log2_mq <= max_log2_m else None
     grid = 2.0 ** (np.arange(int(8 * math.log2(ms[0])), int(8 * max_log2_m) + 1) / 8.0)
     by_m = {c["m"]: c for c in ok_configs(data) if c["n"] == n and c["d"] == d}
     confs = [by_m[int(m)] for m in ms]
@@ -390,7 +394,7 @@ def crossover(data: dict, n: int, d: int, tree: str = "dtree", scan: str = "scan
 
 def _pow2(m) -> str:
     if m is None:
-        return "none"
+        return "none below 2^80"
     return f"2^{math.log2(m):.1f}" if not float(math.log2(m)).is_integer() else f"2^{int(math.log2(m))}"
 
 
@@ -420,7 +424,7 @@ def search_vs_scan_lines(data: dict, d: int, tree: str = "dtree", scan: str = "s
         lines.append(f"  crossover m of the query: {_pow2(x['m_query'])} (costs fixed), "
                      f"{_pow2(x['m_query_fit'])} (costs' growth fitted)")
         lines.append("  crossover m of the whole step: "
-                     + (_pow2(x["m_step"]) if x["m_step"] is not None else "none below 2^80"))
+                     + _pow2(x["m_step"]))
     T, S = _NAMES.get(tree, tree), _NAMES.get(scan, scan)
     if not crosses:
         verdict = f"not enough sizes at d = {d} to fit the {T} search against the {S}"
