@@ -138,6 +138,7 @@ def test_verdict_holds_and_lines_are_short():
     assert "loose, not wrong" in v["glue"]["v-theorem-3-2"]
     assert all(len(line) <= 100 for line in v["lines"])
     assert "<= 0.90" in "\n".join(v["lines"])
+    assert "grow from 9.0 to 12.0" in v["glue"]["v-section-1-1"]
 
 
 def test_verdict_fails_on_each_broken_input():
@@ -163,3 +164,4 @@ def test_errata_demos_lines():
     lines = ct.errata_demos()
     assert any(l.startswith("item 5, printed >= : [1, 2] | ours > : [2]") for l in lines)
     assert any("15 nodes written" in l for l in lines)
+    assert all(len(l) <= 100 for l in lines)

@@ -444,7 +444,8 @@ def search_vs_scan_lines(data: dict, d: int, tree: str = "dtree", scan: str = "s
         lead = (f"the {T} step beats the {S} of the maintained correlations in {wins} of {len(ok)} timed "
                 f"configurations" if wins > len(ok) / 2 else
                 f"the {S} of the maintained correlations beats the {T} step in {len(ok) - wins} of {len(ok)} "
-                f"timed configurations")
+                f"timed configurations: on this CPU the maintained inner products, not the tree search, "
+                f"are what pays")
         verdict = (f"{lead}; at d = {d} a node visit costs {min(ratios):.0f}-{max(ratios):.0f} scanned entries, "
                    f"which the tree's fewer reads (m^{min(x['visits_alpha'] for x in crosses.values()):.2f} "
                    f"against mn) repay only at large m; " + "; ".join(per))
