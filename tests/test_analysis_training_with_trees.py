@@ -539,3 +539,15 @@ def test_algorithm4_stale_requery_and_wtree_dependence():
     assert out["updated"] == 0 and out["stale"] > 0 and out["U"] > 0
     dep = ba.wtree_depends_on_weights(m=20, n=5, d=3, seed=1)
     assert dep["m"] == 20 and 0 < dep["differ"] <= 20
+
+
+def test_fastest_of_geometric_mean():
+    confs = [_conf(64, 1, 4, {"dense": 1.0, "a": 1.0, "b": 4.0}), _conf(128, 1, 4, {"dense": 1.0, "a": 2.0,
+                                                                                    "b": 0.25}),
+             _conf(256, 1, 4, {"dense": 1.0, "a": 1.0})]
+    # over the two configurations timing both: a -> 1 * 2 = 2, b -> 4 * 0.25 = 1: b is faster
+    assert ba.fastest_of(_data(confs), ["a", "b"]) == "b"
+    assert ba.fastest_of(_data(confs), ["a"]) == "a"
+    assert ba.fastest_of(_data([]), ["x", "y"]) == "x"
+    with pytest.raises(ValueError, match="names"):
+        ba.fastest_of(_data(confs), [])
