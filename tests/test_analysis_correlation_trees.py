@@ -105,6 +105,7 @@ def test_dtree_vs_wtree_small():
     assert c["DTree"]["update_ip"] == c["WTree"]["update_ip"] == 5 * 7
     assert c["WTree"]["update_written"] == 7 * (5 + 8 - 1)  # 7 rebuilt trees of n = 5 (N = 8) leaves
     assert c["DTree"]["init_written"] >= 5 * (2 * 40 - 1)  # at least every real node of the 5 trees
+    assert out["wtree_init_m_trees"] == (c["WTree"]["init_written"] == 40 * (2 * 8 - 1))
 
 
 def test_batch_update_counts_against_path_union():

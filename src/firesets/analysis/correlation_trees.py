@@ -219,7 +219,9 @@ def dtree_vs_wtree(m: int = 2**16, n: int = 16, d: int = 32, R: int = 1000, seed
     W2[rows] = Z
     brute = np.argwhere(X @ W2.T > b)
     same = all(np.array_equal(np.c_[pairs[k]], brute) for k in pairs)
-    return {"m": m, "n": n, "d": d, "R": R, "counts": counts, "same": bool(same), "pairs": int(brute.shape[0])}
+    N = padded(n)
+    return {"m": m, "n": n, "d": d, "R": R, "counts": counts, "same": bool(same), "pairs": int(brute.shape[0]),
+            "wtree_init_m_trees": counts["WTree"]["init_written"] == m * (2 * N - 1)}
 
 
 def batch_update_counts(m: int = 2**16, n: int = 16, d: int = 32, ks=(1, 16, 256, 4096, 2**16), seed=4) -> list:
