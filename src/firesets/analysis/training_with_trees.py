@@ -674,7 +674,8 @@ def theorem_lines(data: dict, d: int = 64, n_fit: int = 4) -> dict:
             lo = min(v[0] for v in consts.values())
             hi = max(v[1] for v in consts.values())
             glue[f"v-theorem-{thm.replace('.', '-')}"] = (
-                f"Theorem {thm} {word} on the counted operations of the {name} step: count exponent {_f(e)} "
+                f"Theorem {thm} {word} on the counted operations of the {_NAMES.get(name, name)} step: "
+                f"count exponent {_f(e)} "
                 f"(theorem 0.8) at n = {n_fit}, d = {d}, and count / (m^(4/5) n^2 d) in [{lo:.3f}, {hi:.3f}] "
                 f"over every timed m and n.")
     return {"lines": lines, "glue": glue}
