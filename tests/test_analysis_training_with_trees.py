@@ -291,3 +291,263 @@ def test_verdict_of_summarize_end_to_end_boundary():
     assert "DTree 0.86 (target < 0.85: MISSED)" in text
     confs = [_conf(2**k, N_E, D, _times(2**k, tree_a=0.84)) for k in range(16, 21)]
     assert "DTree 0.84 (target < 0.85: met)" in "\n".join(ba.verdict_lines(ba.summarize(_data(confs))))
+
+
+# ================================================================== contenders, search vs scan, proofs, runs
+def test_contenders_of_from_settings_or_configs():
+    assert ba.contenders_of({"settings": {"contenders": ["dense", "scan_numba", "dtree"]}, "configs": []}) == (
+        "dense", "scan_numba", "dtree")
+    confs = [_conf(64, 1, 4, {"scan": 1.0, "dense": 2.0}), _conf(128, 1, 4, {"dense": 1.0, "wtree": 0.5})]
+    assert ba.contenders_of(_data(confs)) == ("dense", "scan", "wtree")
+    assert ba.contenders_of(_data([])) == ()
+
+
+def test_kind_of_reads_the_counters():
+    c = _conf(64, 1, 4, {"dense": 1.0, "dtree": 0.5, "s2": 0.4})
+    c["counts"] = {"dtree": {"nodes_visited": 3}, "s2": {"entries_scanned": 64}, "dense": {}}
+    data = _data([c])
+    assert [ba.kind_of(data, k) for k in ("dtree", "s2", "dense", "absent")] == ["tree", "scan", "dense", "dense"]
+
+
+@pytest.mark.parametrize("A,alpha", [(3.0, 0.8), (0.5, 1.3), (7.0, -0.2)])
+def test_fit_power_exact(A, alpha):
+    ms = np.array([5.0, 80.0, 2**12, 2**20])
+    a, e = ba.fit_power(ms, A * ms**alpha)
+    assert a == pytest.approx(A, rel=1e-9) and e == pytest.approx(alpha, abs=1e-12)
+    with pytest.raises(ValueError, match="ms"):
+        ba.fit_power([3.0], [1.0])
+
+
+def _search(n=2, d=8, A=3.0, alpha=0.75, c_v=40.0, c_e=1.0, upd_t=1e-3, upd_s=1e-3, ks=range(16, 22)):
+    """Exact model: visits = A m^alpha at c_v ns, m n entries at c_e ns; equal forward/backward phases."""
+    confs = []
+    for k in ks:
+        m = 2**k
+        visits = A * m**alpha
+        q_t, q_s = 1e-9 * c_v * visits, 1e-9 * c_e * m * n
+        ut, us = upd_t(m) if callable(upd_t) else upd_t, upd_s(m) if callable(upd_s) else upd_s
+        confs.append({"m": m, "n": n, "d": d, "status": "ok",
+                      "median_seconds": {"dense": 1.0, "scan": q_s + 1e-3 + us, "dtree": q_t + 1e-3 + ut},
+                      "ratio_vs_dense": {"dense": 1.0, "scan": 1.0, "dtree": 1.0},
+                      "counts": {"scan": {"entries_scanned": m * n}, "dtree": {"nodes_visited": visits}},
+                      "phases": {"scan": {"query": q_s, "forward_backward": 1e-3, "update": us},
+                                 "dtree": {"query": q_t, "forward_backward": 1e-3, "update": ut}}})
+    return _data(confs)
+
+
+def test_query_cost_rows_closed_form():
+    rows = ba.query_cost_rows(_search(), 2, 8)
+    assert [r["m"] for r in rows] == [2**k for k in range(16, 22)]
+    for r in rows:
+        assert r["ns_visit"] == pytest.approx(40.0) and r["ns_entry"] == pytest.approx(1.0)
+        assert r["entries"] == 2 * r["m"] and r["visits"] == pytest.approx(3.0 * r["m"] ** 0.75)
+        assert r["query_ratio"] == pytest.approx(2 * r["m"] / (40 * r["visits"]))
+    assert ba.query_cost_rows(_search(), 4, 8) == []
+
+
+def test_crossover_closed_form():
+    x = ba.crossover(_search(), 2, 8)
+    m_q = (3.0 * 40.0 / 2.0) ** (1 / 0.25)  # A c_v m^alpha = m n c_e: about 2^23.6, past the timed 2^21
+    assert x["m_query"] == pytest.approx(m_q)
+    assert x["visits_alpha"] == pytest.approx(0.75) and x["ns_visit_exponent"] == pytest.approx(0, abs=1e-9)
+    # the fitted-times crossover and the step crossover (equal other phases) sit on the 2^(1/8) grid
+    for key in ("m_query_fit", "m_step"):
+        assert m_q <= x[key] <= m_q * 2 ** 0.125 + 1e-6
+    assert x["timed_step_wins"] == 0 and x["timed"] == 6
+    # a tree whose update grows faster than the scan's never wins the step
+    y = ba.crossover(_search(upd_t=lambda m: 3e-9 * m, upd_s=lambda m: 1e-9 * m**0.5), 2, 8)
+    assert y["m_step"] is None and y["update_ratio_exponent"] == pytest.approx(0.5)
+    # alpha >= 1: no query crossover
+    assert ba.crossover(_search(alpha=1.0), 2, 8)["m_query"] is None
+    # fewer than two sizes in the window
+    assert ba.crossover(_search(ks=range(10, 17)), 2, 8) is None
+
+
+def test_search_vs_scan_lines_words():
+    out = ba.search_vs_scan_lines(_search(), 8)
+    assert out["wins"] == 0 and out["timed"] == 6
+    assert out["glue"].startswith("The scan of the maintained correlations beats the DTree step in 6 of 6")
+    assert "modelled step crossover at m = 2^" in out["glue"] and "beyond the timed 2^21" in out["glue"]
+    assert all(len(line) <= 100 for line in out["lines"])
+    fast = ba.search_vs_scan_lines(_search(c_v=0.001), 8)
+    assert fast["wins"] == 6 and "beats the scan of the maintained correlations in 6 of 6" in fast["glue"]
+    none = ba.search_vs_scan_lines(_search(ks=[16]), 8)
+    assert none["glue"].startswith("Not enough sizes")
+
+
+def _proof_conf(m, n, d, dtree, wtree):
+    return {"m": m, "n": n, "d": d, "status": "ok", "median_seconds": {"dense": 1.0},
+            "counts": {"dtree": dtree, "wtree": wtree, "scan": {"entries_scanned": m * n, "union": 1}}}
+
+
+def test_proof_checks_by_hand():
+    m, n, d, U, k = 1000, 3, 8, 50, 60  # M = 1024, N = 4
+    dt = {"union": U, "fire_pairs": k, "inner_products": n * U, "nodes_written": n * U * 11,
+          "nodes_visited": n + 2 * k * 10}
+    wt = {"union": U, "fire_pairs": k, "inner_products": n * U, "nodes_written": U * (n + 4 - 1),
+          "nodes_visited": U}
+    out = ba.proof_checks(_data([_proof_conf(m, n, d, dt, wt)]))
+    assert out["e1"] == {"visits": True, "ip": True, "written": True, "union": True, "configs": 1}
+    assert out["e2"] == {"ip": True, "written": True, "visits": True, "configs": 1}
+    assert out["union_const"] == pytest.approx([U / (m**0.8 * n)] * 2)
+    assert out["log_part"] == pytest.approx([11 / d] * 2) and out["log_part_at"] == (m, n, d)
+    bad_d = {**dt, "nodes_visited": n + 2 * k * 10 + 1, "inner_products": n * U + 1}
+    bad_w = {**wt, "nodes_written": U * (n + 4 - 1) - 1, "nodes_visited": U - 1}
+    out = ba.proof_checks(_data([_proof_conf(m, n, d, bad_d, bad_w)]))
+    assert not out["e1"]["visits"] and not out["e1"]["ip"] and out["e1"]["written"]
+    assert not out["e2"]["written"] and not out["e2"]["visits"] and out["e2"]["ip"]
+
+
+def test_union_model_closed_form():
+    c = {"m": 1000, "n": 4, "counts": {"dtree": {"fire_pairs": 400, "union": 300}}}
+    u = ba.union_model(c)
+    assert u["p"] == pytest.approx(0.1) and u["model"] == pytest.approx(1000 * (1 - 0.9**4))
+    assert u["union_fraction"] == pytest.approx(0.3)
+
+
+def _counted(m, n, d, total_const):
+    """A configuration whose Theorem E.1 count is exactly total_const * m^0.8 n^2 d (all in the gradient term)."""
+    pairs = total_const * m**0.8 * n**2
+    return {"m": m, "n": n, "d": d, "status": "ok", "median_seconds": {"dense": 1.0, "dtree": 1.0},
+            "counts": {"dtree": {"fire_pairs": pairs, "union": min(m, pairs)}},
+            "phases": {"dtree": {"query": 1.0, "forward_backward": 1.0, "update": 1.0}}}
+
+
+def test_sublinear_rows_closed_form():
+    confs = [_counted(2**k, n, 64, c) for k in (16, 17) for n, c in ((1, 0.4), (4, 0.2))]
+    sub = ba.sublinear_rows(_data(confs), 64, log2_ms=(20, 40))
+    assert sub["C"] == pytest.approx(0.4)
+    r20, r40 = sub["rows"]
+    assert r20["n_break_even"] == pytest.approx(5 * 2**4) and r40["m_fifth"] == pytest.approx(2**8)
+    assert r20["ratio_n_sqrt_m"] == pytest.approx(0.2 * 2 ** (20 * 0.3))
+    assert r40["ratio_n_log_m"] == pytest.approx(0.2 * 40 * 2 ** (-8))
+    (m1, m4) = sub["measured"]
+    assert m1["n"] == 1 and m1["m"] == 2**17
+    assert m4["count_over_dense"] == pytest.approx(0.2 * (2**17) ** 0.8 * 16 * 64 / (2 * 2**17 * 4 * 64))
+    assert ba.sublinear_rows(_data([]), 64) == {"C": None, "rows": [], "measured": []}
+
+
+def test_parallel_work_depth_closed_form():
+    c = _conf(1024, 4, 8, {"dense": 1.0, "dtree": 0.5}, counts={"nodes_visited": 100, "inner_products": 40,
+                                                                 "nodes_written": 60, "fire_pairs": 12})
+    out = ba.parallel_work_depth(_data([c]), 8)
+    assert out["work"] == pytest.approx(((100 + 380 + 96) / (1024**0.8 * 16 * 8),) * 2)
+    assert out["depth"] == pytest.approx(((100 + 95 + 96) / (1024**0.8 * 4 * 8),) * 2)
+    assert ba.parallel_work_depth(_data([c]), 64) == {"work": None, "depth": None}
+
+
+def test_theorem_lines_holds_and_exceeds():
+    ok = _data([_counted(2**k, n, 64, 0.3) for k in range(16, 20) for n in (1, 4)])
+    out = ba.theorem_lines(ok)
+    assert "Theorem 4.1 (DTree step) on the counts: HOLDS" in out["lines"]
+    assert out["glue"]["v-theorem-4-1"].startswith("Theorem 4.1 HOLDS")
+    assert "0.300, 0.300" in out["glue"]["v-theorem-4-1"] and "v-theorem-4-2" not in out["glue"]
+    steep = []
+    for k in range(16, 20):
+        c = _counted(2**k, 4, 64, 0.3)
+        c["counts"]["dtree"]["fire_pairs"] *= (2**k) ** 0.2  # count ~ m^1.0
+        steep.append(c)
+    out = ba.theorem_lines(_data(steep))
+    assert "exceeds m^0.8" in out["lines"][0] and "1.00" in out["lines"][1]
+
+
+def test_target_lines_words():
+    s = {"speedup_dtree": {"m=2^20,n=4,d=64": {"ratio": 2.9, "target": 3.0, "met": False},
+                           "m=2^20,n=1,d=64": None}, "exponents": {"dtree": 0.84}}
+    lines = ba.target_lines(s)
+    assert lines[0].endswith("x2.9 (target >= 3: MISSED)") and lines[1].endswith("not timed")
+    assert lines[2].endswith("0.84 (target < 0.85: met)")
+    assert ba.target_lines({**s, "exponents": {"dtree": None}})[2].endswith("not measured (target < 0.85: "
+                                                                                "not measured)")
+
+
+def test_glue_texts_keys_and_words():
+    lit = {"before": 1.0, "literal": 1.5, "ours": 0.5}
+    g = ba.glue_texts(agreement_ok=True, literal=lit, stale={"stale": 7, "updated": 0},
+                      search={"glue": "S."}, pwd={"work": (0.1, 0.2), "depth": (0.3, 0.4)}, sub={"C": 0.4})
+    assert set(g) == {"v-algorithms-8-9", "v-search-vs-scan", "v-section-5-parallel", "v-sublinear-regime"}
+    assert "raises the loss from 1.0000 to 1.5000" in g["v-algorithms-8-9"] and "7 wrong pairs" in g[
+        "v-algorithms-8-9"]
+    assert "n < 5.0 m^(1/5)" in g["v-sublinear-regime"]
+    g = ba.glue_texts(agreement_ok=False, literal={**lit, "literal": 0.9}, stale={"stale": 0, "updated": 0},
+                      search={"glue": "S."}, pwd={"work": None}, sub={"C": None})
+    assert set(g) == {"v-algorithms-8-9", "v-search-vs-scan"} and "NOT" in g["v-algorithms-8-9"]
+
+
+def test_wrap_width():
+    text = " ".join(["word"] * 80)
+    lines = ba.wrap(text, width=30).split("\n")
+    assert all(len(line) <= 30 for line in lines) and all(line.startswith("  ") for line in lines[1:])
+
+
+# ------------------------------------------------------------------------------------------- seeded runs
+def test_step_counts_against_brute_force():
+    from firesets.analysis.correlation_trees import gaussian_instance
+
+    m, n, d, b = 300, 3, 5, 0.8
+    sc = ba.step_counts(m, b, n=n, d=d, seed=4)
+    W, X = gaussian_instance(m, n, d, 4)
+    fire = X @ W.T > b
+    U = int(fire.any(axis=0).sum())
+    assert sc["fire_pairs"] == fire.sum() and sc["union"] == U
+    assert sc["dense"] == {"query": m * n * d, "update": 0, "gradient": m * n * d}
+    assert sc["scan"] == {"query": m * n, "update": d * n * U, "gradient": d * int(fire.sum())}
+    assert sc["dtree"]["gradient"] == d * int(fire.sum())
+    assert sc["dtree"]["query"] <= n + 2 * fire.sum() * 9  # M = 512
+    assert sc["dtree"]["update"] >= d * n * U  # the inner products, plus the path writes
+
+
+def test_gd_agreement_and_union_nested_small():
+    from firesets import TwoLayerReLU
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((4, 6))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    res = ba.gd_agreement(TwoLayerReLU.init(256, 6, rng=1), X, y, 5.0, 4)
+    assert res["ok"] and set(res["methods"]) == {"scan", "dtree", "wtree"} and res["T"] == 4
+    u = ba.union_nested(res["ledger"], 256)
+    # oracle: U(t) recomputed from the codes by hand
+    sets = [set((np.asarray(c) % 256).tolist()) for c in res["ledger"].fire_codes]
+    assert u["nested"] == all(sets[t + 1] <= sets[t] for t in range(len(sets) - 1))
+    assert u["first"] == len(sets[0]) and u["last"] == len(sets[-1]) and u["steps"] == 4
+
+
+def test_literal_step_is_ascent_against_the_gradient():
+    from firesets import TwoLayerReLU
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((5, 4))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = rng.choice([-1.0, 1.0], 5)
+    net = TwoLayerReLU.init(512, 4, rng=3)
+    out = ba.literal_algorithm8_step(net, X, y, 0.05)
+    G = net.gradient(X, y)  # the independent dense gradient of L
+    assert out["literal"] == pytest.approx(net.with_weights(net.W + 0.05 * G).loss(X, y), rel=1e-10)
+    assert out["ours"] == pytest.approx(net.with_weights(net.W - 0.05 * G).loss(X, y), rel=1e-10)
+    assert out["literal"] > out["before"] > out["ours"]
+
+
+def test_algorithm4_stale_requery_and_wtree_dependence():
+    from firesets import TwoLayerReLU
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 5))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = rng.choice([-1.0, 1.0], 6)
+    out = ba.algorithm4_stale_requery(TwoLayerReLU.init(512, 5, rng=4), X, y, 50.0)
+    assert out["updated"] == 0 and out["stale"] > 0 and out["U"] > 0
+    dep = ba.wtree_depends_on_weights(m=20, n=5, d=3, seed=1)
+    assert dep["m"] == 20 and 0 < dep["differ"] <= 20
+
+
+def test_fastest_of_geometric_mean():
+    confs = [_conf(64, 1, 4, {"dense": 1.0, "a": 1.0, "b": 4.0}), _conf(128, 1, 4, {"dense": 1.0, "a": 2.0,
+                                                                                    "b": 0.25}),
+             _conf(256, 1, 4, {"dense": 1.0, "a": 1.0})]
+    # over the two configurations timing both: a -> 1 * 2 = 2, b -> 4 * 0.25 = 1: b is faster
+    assert ba.fastest_of(_data(confs), ["a", "b"]) == "b"
+    assert ba.fastest_of(_data(confs), ["a"]) == "a"
+    assert ba.fastest_of(_data([]), ["x", "y"]) == "x"
+    with pytest.raises(ValueError, match="names"):
+        ba.fastest_of(_data(confs), [])

@@ -46,8 +46,8 @@ def test_draw_maxtree(values):
     assert len(ax.collections) == len(finite)  # one marker per real (non-padding) node
     assert len(ax.get_lines()) == len(finite) - 1  # one edge per non-root node
     fire = [i for i, v in enumerate(values) if v > tau]
-    assert ax.get_title() == (f"m = {len(values)}, b = {tau:.2f}: FIND reads {len(read)} nodes, "
-                              f"reports S = {fire}")
+    assert ax.get_title() == (f"$m = {len(values)}$, $b = {tau:.2f}$: FIND reads {len(read)} nodes, "
+                              f"reports $S = \\{{{', '.join(map(str, fire))}\\}}$")
     # node order in the drawing is heap order over the finite nodes: check the colours
     for v, coll in zip(finite, ax.collections):
         face = to_rgba(coll.get_facecolor()[0])
@@ -86,3 +86,19 @@ def test_plot_dtree_vs_wtree():
     assert [b.get_height() for b in bars] == dt + wt
     assert [t.get_text() for t in ax.get_xticklabels()] == labels
     assert ax.get_yscale() == "log" and ax.get_ylabel() == "nodes"
+
+
+@pytest.mark.parametrize("m,b", [(4, 0.0), (16, 1.0), (32, 2.0), (3, 5.0)])
+def test_draw_tree_frame(m, b):
+    from firesets.analysis.correlation_trees import gaussian_instance
+
+    before = set(plt.get_fignums())
+    fig = pc.draw_tree_frame(m, b)
+    assert set(plt.get_fignums()) - before == {fig.number}
+    assert tuple(fig.get_size_inches()) == (7, 3.6)
+    ax = fig.axes[0]
+    W, X = gaussian_instance(32, 1, 8, 0)
+    values = (X[0] @ W.T)[:m]
+    _, _, read = _find_oracle(values, b)
+    assert f"FIND reads {len(read)} nodes" in ax.get_title()
+    plt.close(fig)

@@ -39,7 +39,7 @@ def test_plot_time_vs_m_tiny(tiny):
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == len(ns)
     for ax, n in zip(axes, ns):
-        assert ax.get_title() == f"n = {n}, d = {d}"
+        assert ax.get_title() == f"$n = {n}$, $d = {d}$"
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         for name in ba.CONTENDERS:
             ts = [c["median_seconds"][name] * 1e3 for c in sorted(tiny["configs"], key=lambda c: c["m"])
@@ -87,7 +87,7 @@ def test_plot_crossover(tiny):
         else:
             assert np.isnan(v)
     assert sorted(t.get_text() for t in ax.texts).count("x") == 1
-    assert ax.get_title() == f"dense / wtree time, d = {d}"
+    assert ax.get_title() == f"dense (BLAS) time / WTree (Alg. 9) time, $d = {d}$"
     assert [t.get_text() for t in ax.get_yticklabels()] == [str(n) for n in ns]
     assert len(fig.axes) == 2  # the panel and its colour bar
 
@@ -103,13 +103,14 @@ def test_plot_phases(tiny):
         c = next(c for c in tiny["configs"] if c["m"] == m and c["n"] == n)
         bars = ax.patches
         assert len(bars) == 1 + len(conts) * len(pf.PHASES)
-        assert bars[0].get_height() == pytest.approx(c["median_seconds"]["dense"] * 1e3)
+        assert bars[0].get_width() == pytest.approx(c["median_seconds"]["dense"] * 1e3)
         for j, name in enumerate(conts):
             stack = bars[1 + 3 * j: 4 + 3 * j]
-            assert [b.get_height() for b in stack] == pytest.approx([c["phases"][name][p] * 1e3 for p in pf.PHASES])
-            assert stack[-1].get_y() + stack[-1].get_height() == pytest.approx(sum(c["phases"][name].values()) * 1e3)
-        assert ax.get_title() == f"n = {n}" and ax.get_yscale() == "linear"
-    assert fig._suptitle.get_text() == f"phase breakdown at m = 2^{int(math.log2(m))}, d = {d}"
+            assert [b.get_width() for b in stack] == pytest.approx([c["phases"][name][p] * 1e3 for p in pf.PHASES])
+            assert stack[-1].get_x() + stack[-1].get_width() == pytest.approx(sum(c["phases"][name].values()) * 1e3)
+        assert ax.get_title(loc="left") == f"$n = {n}$" and ax.get_xscale() == "linear"
+        assert [t.get_text() for t in ax.get_yticklabels()] == [pf.label_of(k) for k in ("dense",) + conts]
+    assert fig._suptitle.get_text() == f"phase breakdown at $m = 2^{{{int(math.log2(m))}}}$, $d = {d}$"
 
 
 def test_plot_theorem41(tiny):
@@ -126,9 +127,9 @@ def test_plot_theorem41(tiny):
         rows = sorted((c["m"], c) for c in tiny["configs"] if c["n"] == n)
         tot = [ba.theorem41_work(c)["total"] for _, c in rows]
         bound = [mm**0.8 * n**2 * d for mm, _ in rows]
-        assert _find_line(ax0, tot).get_label() == f"measured, n = {n}"
+        assert _find_line(ax0, tot).get_label() == f"measured, $n = {n}$"
         assert _find_line(ax0, bound) is not None
-        assert _find_line(ax1, np.array(tot) / np.array(bound)).get_label() == f"n = {n}"
+        assert _find_line(ax1, np.array(tot) / np.array(bound)).get_label() == f"$n = {n}$"
     assert ax0.get_xscale() == ax0.get_yscale() == "log" and ax1.get_xscale() == "log"
     assert ax1.get_yscale() == "linear"
 
@@ -164,3 +165,58 @@ def test_fasttrain_plots_without_timed_configurations(tiny):
     img = fig.axes[0].get_images()[0].get_array()
     assert np.all(np.ma.getmaskarray(img) | np.isnan(np.ma.filled(img, np.nan)))
     assert {t.get_text() for t in fig.axes[0].texts} == {"x"}
+
+
+def test_plot_crossover_against_a_baseline(tiny):
+    ms, ns, (d,) = _grid(tiny)
+    fig = pf.plot_crossover(tiny, "dtree", baseline="scan")
+    img = np.ma.filled(fig.axes[0].get_images()[0].get_array().astype(float), np.nan)
+    for c in tiny["configs"]:
+        t = c["median_seconds"]
+        assert img[ns.index(c["n"]), ms.index(c["m"])] == pytest.approx(math.log2(t["scan"] / t["dtree"]))
+    assert fig.axes[0].get_title() == f"matrix + scan time / DTree (Alg. 8) time, $d = {d}$"
+
+
+def _search_data(n=2, d=8, A=3.0, alpha=0.75, c_v=10.0, c_e=1.0):
+    confs = []
+    for k in range(16, 22):
+        m = 2**k
+        visits = A * m**alpha
+        q_t, q_s = 1e-9 * c_v * visits, 1e-9 * c_e * m * n
+        confs.append({"m": m, "n": n, "d": d, "status": "ok",
+                      "median_seconds": {"dense": 1.0, "scan": q_s + 2e-3, "dtree": q_t + 2e-3},
+                      "ratio_vs_dense": {"dense": 1.0, "scan": 1.0, "dtree": 1.0},
+                      "counts": {"scan": {"entries_scanned": m * n}, "dtree": {"nodes_visited": visits}},
+                      "phases": {"scan": {"query": q_s, "forward_backward": 1e-3, "update": 1e-3},
+                                 "dtree": {"query": q_t, "forward_backward": 1e-3, "update": 1e-3}}})
+    return {"configs": confs}
+
+
+def test_plot_search_vs_scan_lines_and_model():
+    data = _search_data()
+    fig, x = pf.plot_search_vs_scan(data, 2, 8)
+    top, bottom = fig.axes
+    assert _find_line(top, [10.0] * 6) is not None and _find_line(top, [1.0] * 6) is not None
+    ms = np.array([2.0**k for k in range(16, 22)])
+    assert _find_line(bottom, 1e-6 * 10.0 * 3.0 * ms**0.75) is not None
+    assert _find_line(bottom, 1e-6 * 1.0 * 2 * ms) is not None
+    m_q = (3.0 * 10.0 / 2.0) ** (1 / 0.25)
+    assert x["m_query"] == pytest.approx(m_q)
+    assert _vlines(bottom) == [pytest.approx(m_q)]
+
+
+def test_draw_counts_frame_bars_match_step_counts():
+    fig = pf.draw_counts_frame(2**10, 1.0, n=3, d=5)
+    assert tuple(fig.get_size_inches()) == (7, 3.6)
+    ax = fig.axes[0]
+    sc = ba.step_counts(2**10, 1.0, n=3, d=5)
+    dense = 2.0 * 2**10 * 3 * 5
+    widths = [b.get_width() for b in ax.patches]
+    expect = [sc[k][p] / dense for k in ("dense", "scan", "dtree") for p in ("query", "update", "gradient")]
+    assert widths == pytest.approx(expect)
+    assert f"{sc['fire_pairs']} firing pairs" in ax.get_title()
+    plt.close(fig)
+
+
+def test_label_of_unknown_contender():
+    assert pf.label_of("dtree") == "DTree (Alg. 8)" and pf.label_of("scan_numba") == "scan_numba"

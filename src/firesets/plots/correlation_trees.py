@@ -4,10 +4,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.trees.maxtree import MaxTreeArray
+from firesets.analysis.correlation_trees import find_visits, heap_values, padded
 from firesets.plots import PALETTE
 
-__all__ = ["draw_maxtree", "plot_query_visits", "plot_dtree_vs_wtree"]
+__all__ = ["draw_maxtree", "plot_query_visits", "plot_dtree_vs_wtree", "draw_tree_frame"]
 
 
 def draw_maxtree(values, tau, ax=None, *, title=None):
@@ -17,12 +17,10 @@ def draw_maxtree(values, tau, ax=None, *, title=None):
     faint if never read. Leaves above ``tau`` (the reported set) get a thick red edge.
     """
     values = np.asarray(values, dtype=float)
-    t = MaxTreeArray(1, values.size)
-    t.leaves[0] = values
-    t.rebuild()
-    M, depth = t.M, t.depth
-    visited = t.visited_mask(0, tau)
-    vals = t.T[0]
+    vals = heap_values(values)
+    M = padded(values.size)
+    depth = M.bit_length() - 1
+    visited = find_visits(vals, tau)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(7.0, 0.42 * M), 3.6))
     pos = {}
@@ -58,7 +56,8 @@ def draw_maxtree(values, tau, ax=None, *, title=None):
     ax.axis("off")
     ax.set_title(
         title
-        or f"m = {values.size}, b = {tau:.2f}: FIND reads {int(visited.sum())} nodes, reports S = {fire.tolist()}",
+        or f"$m = {values.size}$, $b = {tau:.2f}$: FIND reads {int(visited.sum())} nodes, "
+        f"reports $S = \\{{{', '.join(map(str, fire.tolist()))}\\}}$",
         fontsize=10,
     )
     for k in range(values.size):
@@ -94,3 +93,15 @@ def plot_dtree_vs_wtree(labels, dtree, wtree, ax=None, *, ylabel="count"):
     ax.set_ylabel(ylabel)
     ax.legend()
     return ax
+
+
+def draw_tree_frame(m: int, b: float, *, d: int = 8, seed: int = 0):
+    """One frame of the chapter's "Try it" panel: the max-tree of ``<w_r, x>`` for the first ``m`` of 32 seeded
+    ``N(0, I_d)`` neurons and one unit ``x``, FIND's reads at threshold ``b``; returns the Figure (7 x 3.6 in)."""
+    from firesets.analysis.correlation_trees import gaussian_instance
+
+    W, X = gaussian_instance(32, 1, d, seed)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    draw_maxtree((X[0] @ W.T)[:m], b, ax=ax)
+    fig.tight_layout()
+    return fig

@@ -1,20 +1,33 @@
-"""Widgets of the chapter on the correlation trees (book/correlation_trees.ipynb)."""
+"""Panels of the chapter on the correlation trees (book/correlation_trees.md).
+
+``tree_frames`` is the page's "Try it" panel: precomputed frames over ``m`` and ``b``
+(:func:`firesets.widgets.frames.frame_panel`), so it works in the HTML without a kernel. ``maxtree_panel`` is the
+old live panel, kept for JupyterLab only.
+"""
 from __future__ import annotations
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.plots.correlation_trees import draw_maxtree
+from firesets.plots.correlation_trees import draw_maxtree, draw_tree_frame
+from firesets.widgets.frames import frame_panel
 
-__all__ = ["maxtree_panel"]
+__all__ = ["maxtree_panel", "tree_frames", "TREE_GRID"]
+
+#: the frames of the "Try it" panel: 4 x 7 = 28
+TREE_GRID = {"m": [4, 8, 16, 32], "b": [0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0]}
+
+
+def tree_frames(grid=None, *, value=None, dpi: int = 80):
+    """Precomputed frames of :func:`firesets.plots.correlation_trees.draw_tree_frame` over ``m`` and ``b``."""
+    grid = TREE_GRID if grid is None else grid
+    return frame_panel(draw_tree_frame, grid, labels={"m": str, "b": lambda v: f"{v:.2f}"},
+                       descriptions={"m": "$m$", "b": "$b$"}, value=value or {"m": 16, "b": 1.0}, dpi=dpi)
 
 
 def maxtree_panel(d: int = 8, seed: int = 0):
-    """Sliders for ``m`` (leaves) and the threshold ``b``: redraws the max-tree of ``<w_r, x>`` and FIND's visits.
-
-    The weights are ``N(0, I_d)`` draws (seeded), ``x`` a fixed unit vector, as in Definition 2.1.
-    """
+    """Live sliders for ``m`` (leaves) and the threshold ``b`` (needs a kernel; for ``make lab``)."""
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((32, d))
     x = rng.standard_normal(d)

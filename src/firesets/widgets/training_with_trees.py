@@ -1,4 +1,9 @@
-"""Widgets of the chapter on training with the trees (book/training_with_trees.ipynb)."""
+"""Panels of the chapter on training with the trees (book/training_with_trees.md).
+
+``counts_frames`` is the page's "Try it" panel: precomputed frames over ``m`` and ``b`` of the counted operations
+of one GD step (:func:`firesets.widgets.frames.frame_panel`), so it works in the HTML without a kernel.
+``live_panel`` re-times the contenders and needs a kernel (``make lab`` only).
+"""
 from __future__ import annotations
 
 import ipywidgets as widgets
@@ -6,9 +11,20 @@ import matplotlib.pyplot as plt
 
 from firesets.bench import live_time
 from firesets.network import paper_threshold
-from firesets.plots.training_with_trees import plot_live
+from firesets.plots.training_with_trees import draw_counts_frame, plot_live
+from firesets.widgets.frames import frame_panel, log2_label
 
-__all__ = ["live_panel"]
+__all__ = ["live_panel", "counts_frames", "COUNTS_GRID"]
+
+#: the frames of the "Try it" panel: 4 x 6 = 24 (the b grid holds 1.97 = sqrt(0.4 ln 2^14))
+COUNTS_GRID = {"m": [2**10, 2**12, 2**14, 2**16], "b": [0.5, 1.0, 1.5, 1.97, 2.5, 3.0]}
+
+
+def counts_frames(grid=None, *, value=None, dpi: int = 80):
+    """Precomputed frames of :func:`firesets.plots.training_with_trees.draw_counts_frame` over ``m`` and ``b``."""
+    grid = COUNTS_GRID if grid is None else grid
+    return frame_panel(draw_counts_frame, grid, labels={"m": log2_label, "b": lambda v: f"{v:.2f}"},
+                       descriptions={"m": "$m$", "b": "$b$"}, value=value or {"m": 2**14, "b": 1.97}, dpi=dpi)
 
 
 def live_panel(d: int = 16, repeats: int = 5, seed: int = 0):
