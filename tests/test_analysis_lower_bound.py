@@ -274,3 +274,66 @@ def test_uniform_and_own_model_verdicts():
     o = own_model_verdict(0.2, 0.05, A_GRID, [1.0, 1.25])
     assert o.status.startswith("SAYS NOTHING") and "1.00 to 1.25" in o.sentence
     _short(o)
+
+
+# ------------------------------------------------------------------ the experiment drivers
+from firesets.analysis.lower_bound import (  # noqa: E402
+    correctness_sweep,
+    format_table,
+    inequality_rows,
+    ledger_rows,
+    update_below_from,
+)
+
+
+def test_correctness_sweep_counts():
+    r = correctness_sweep(3, per_kind=12, ov_seeds=3)
+    assert r["total"] == 36 and r["ov_total"] == 6
+    assert r["agree"] == 36 and r["ov_agree"] == 6  # the corrected reduction equals brute force
+    for row in r["rows"]:
+        # the literal floor can only be wrong when n does not divide |A| (then rows past k n are unseen)
+        assert 0 <= row["wrong_floor"] <= row["nodiv"] <= row["instances"]
+    assert r["wrong_floor"] == sum(row["wrong_floor"] for row in r["rows"])
+    b = correctness_sweep(3, per_kind=12, ov_seeds=3, structure=BruteForceDDFN)  # same draws, other structure
+    assert [row["wrong_floor"] for row in b["rows"]] == [row["wrong_floor"] for row in r["rows"]]
+
+
+def test_ledger_rows_match_the_proofs_accounting():
+    rows = ledger_rows([(24, 4), (30, 7)], 5)
+    for row in rows:
+        assert row["correct"]
+        assert row["update_calls"] == row["update_expected"] and row["query_calls"] == row["query_expected"]
+        k = -(-row["m"] // row["n"])  # floor blocks plus one overlapping block when n does not divide m
+        assert row["k"] == k
+        assert row["init_ips"] == k * row["n"] * row["m"]  # INIT of a tree: n m inner products
+        assert row["op_ips"] == row["update_calls"] * row["n"]  # each UPDATE: n inner products
+        assert row["init_per_m2"] == pytest.approx(k * row["n"] / row["m"])
+
+
+def test_inequality_rows_against_loops():
+    M = np.array([1.0, 2, 3, 4, 8, 8, 9, 100])
+    N = np.array([1.0, 1, 2, 4, 3, 8, 2, 60])
+    (row,) = inequality_rows(M, N, [0.3], [0.5])
+    c, eps = 0.3, 0.15
+    up = qu = k1 = upk1 = 0
+    for m, n in zip(M, N):
+        k = math.floor(m / n)
+        fits = k * m * m ** (1 - c) * n ** (c - eps) <= m ** (2 - eps) * (1 + 1e-12)
+        up += fits
+        qu += k * m ** (1 - c) * n ** (1 + c - eps) <= m ** (2 - eps) * (1 + 1e-12)
+        k1 += k == 1
+        upk1 += fits and k == 1
+    assert (row["update_fits"], row["query_fits"], row["k1"], row["update_fits_k1"]) == (up, qu, k1, upk1)
+    assert row["eps"] == pytest.approx(eps) and row["points"] == M.size
+
+
+def test_update_below_from_and_table():
+    c, eps = 0.2, 0.05
+    rows = [{"n": 4, "m": m, "update_cost": 50.0, "query_cost": float(m)} for m in (16, 64, 256, 1024)]
+    rows.append({"n": 4, "m": 4, "update_cost": 1.0, "query_cost": 4.0})  # below, then above: not "from"
+    out = update_below_from(rows, c, eps)
+    # by hand: 64^0.8 * 4^0.15 = 34.6 < 50 (not below), 256^0.8 * 4^0.15 = 104.7 > 50 (below from here on)
+    assert out[4]["below_from"] == 256
+    assert out[4]["query_slope"] == pytest.approx(1.0)
+    lines = format_table(rows[:2], [("m", "m", "d"), ("update_cost", "UPDATE", ".1f")])
+    assert lines == [" m  UPDATE", "16    50.0", "64    50.0"]

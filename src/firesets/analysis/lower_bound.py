@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from firesets._validate import as_rng, check_positive_int
-from firesets.lowerbound import DDFN, _counters
+from firesets.lowerbound import (
+    DDFN,
+    _counters,
+    max_ip_bruteforce,
+    max_ip_via_ddfn,
+    ov_bruteforce,
+    ov_none,
+    ov_planted,
+    ov_via_ddfn,
+)
 
 __all__ = [
     "proof_cost_terms",
@@ -27,6 +36,11 @@ __all__ = [
     "reduction_exponents",
     "below_theorem",
     "Verdict",
+    "format_table",
+    "correctness_sweep",
+    "ledger_rows",
+    "inequality_rows",
+    "update_below_from",
     "reduction_verdict",
     "inequality_verdict",
     "per_regime_verdict",
@@ -486,3 +500,133 @@ def own_model_verdict(c: float, eps: float, a_grid, init_ratios=()) -> Verdict:
         + "so the reduction is never faster than brute-force Max-IP and excludes nothing of the DTree or WTree."
     )
     return Verdict(status, lines, sentence)
+
+
+# ------------------------------------------------------------------------------ the chapter's experiment drivers
+def format_table(rows, columns) -> list:
+    """Rows (dicts) as fixed-width text lines: ``columns`` is a list of ``(key, header, format)``."""
+    widths = [max(len(h), *(len(format(r[k], f)) for r in rows)) if rows else len(h) for k, h, f in columns]
+    out = ["  ".join(h.rjust(w) for (_, h, _), w in zip(columns, widths))]
+    for r in rows:
+        out.append("  ".join(format(r[k], f).rjust(w) for (k, _, f), w in zip(columns, widths)))
+    return out
+
+
+def _sweep_instance(kind, g):
+    na, m, d = g.integers(1, 13), g.integers(1, 13), g.integers(1, 6)
+    R = int(g.choice([1, 3, 10]))
+    A, B = g.integers(-R, R + 1, (na, d)), g.integers(-R, R + 1, (m, d))
+    if kind == "ties":  # few distinct rows: the maximum is attained by many pairs
+        A, B = A[g.integers(0, min(2, na), na)], B[g.integers(0, min(2, m), m)]
+    if kind == "negative":  # every inner product < 0
+        A, B = np.abs(A) + 1, -np.abs(B) - 1
+    return A, B
+
+
+def correctness_sweep(rng=None, *, per_kind: int = 150, ov_seeds: int = 40, structure=None):
+    """Experiment 2: the reduction against brute force on random integer instances of up to 12 vectors.
+
+    Kinds ``random``, ``ties`` (few distinct rows), ``negative`` (every inner product < 0); ``n`` uniform in
+    ``[1, |A|]``. Each instance is also run with the proof's literal ``floor(|A|/n)`` instances. Then the chain
+    OV -> Max-IP -> DDFN on ``ov_seeds`` planted and ``ov_seeds`` pair-free OV instances (16 x 8, n = 5).
+
+    Returns a dict: ``rows`` (per kind: ``kind``, ``instances``, ``agree``, ``nodiv``, ``ties``,
+    ``wrong_floor``), the totals ``agree``, ``total``, ``wrong_floor``, and ``ov_agree``, ``ov_total``.
+    """
+    per_kind = check_positive_int(per_kind, "per_kind")
+    ov_seeds = check_positive_int(ov_seeds, "ov_seeds")
+    g = as_rng(rng)
+    rows = []
+    for kind in ("random", "ties", "negative"):
+        row = {"kind": kind, "instances": 0, "agree": 0, "nodiv": 0, "ties": 0, "wrong_floor": 0}
+        for _ in range(per_kind):
+            A, B = _sweep_instance(kind, g)
+            n = int(g.integers(1, len(A) + 1))
+            truth = max_ip_bruteforce(A, B)
+            row["instances"] += 1
+            row["agree"] += int(max_ip_via_ddfn(A, B, n, structure=structure)[0] == truth)
+            row["nodiv"] += int(len(A) % n != 0)
+            row["ties"] += int(((A @ B.T) == truth).sum() > 1)
+            lit = max_ip_via_ddfn(A, B, n, literal_floor=True, structure=structure)[0]
+            row["wrong_floor"] += int(lit != truth)
+        rows.append(row)
+    ov_agree = ov_total = 0
+    for s in range(ov_seeds):
+        for make in (ov_planted, ov_none):
+            A, B = make(16, 8, s)[:2]
+            ov_total += 1
+            ov_agree += int(ov_via_ddfn(A, B, 5, structure=structure)[0] == ov_bruteforce(A, B))
+    return {
+        "rows": rows,
+        "agree": sum(r["agree"] for r in rows),
+        "total": sum(r["instances"] for r in rows),
+        "wrong_floor": sum(r["wrong_floor"] for r in rows),
+        "ov_agree": ov_agree,
+        "ov_total": ov_total,
+    }
+
+
+def ledger_rows(cases, rng=None, *, d: int = 4, entry_max: int = 8, structure=None):
+    """Experiment 3: for each ``(m, n)`` in ``cases`` one random instance ``|A| = |B| = m``; the reduction's
+    ledger next to the proof's accounting (``rounds k m`` UPDATE calls, ``rounds k`` QUERY calls).
+
+    Returns a list of dicts with ``m, n, k, rounds, update_calls, update_expected, query_calls,
+    query_expected, init_ips, op_ips, written, visited, ips_per_m2`` and ``correct`` (against brute force).
+    """
+    g = as_rng(rng)
+    out = []
+    for m, n in cases:
+        A = g.integers(-entry_max, entry_max + 1, (m, d))
+        B = g.integers(-entry_max, entry_max + 1, (m, d))
+        value, L = max_ip_via_ddfn(A, B, n, structure=structure)
+        out.append({
+            "m": m, "n": n, "k": L.k, "rounds": L.rounds,
+            "update_calls": L.update_calls, "update_expected": L.rounds * L.k * m,
+            "query_calls": L.query_calls, "query_expected": L.rounds * L.k,
+            "init_ips": L.init_inner_products, "op_ips": L.inner_products,
+            "written": L.nodes_written, "visited": L.nodes_visited,
+            "ips_per_m2": (L.init_inner_products + L.inner_products) / m**2,
+            "init_per_m2": L.init_inner_products / m**2,
+            "correct": bool(value == max_ip_bruteforce(A, B)),
+        })
+    return out
+
+
+def inequality_rows(M, N, cs, eps_fracs):
+    """Experiment 4: for each ``c`` and ``eps = frac * c``, how many grid points satisfy the proof's update and
+    query inequalities (constant 1), and how many of the update ones have ``k = 1``."""
+    out = []
+    for c in cs:
+        for f in eps_fracs:
+            eps = f * c
+            T = proof_cost_terms(M, N, c, eps)
+            up = T["update_ratio"] <= 1 + 1e-12
+            k1 = T["k"] == 1
+            out.append({
+                "c": c, "eps": eps, "points": int(np.size(M)), "update_fits": int(up.sum()),
+                "update_fits_k1": int((up & k1).sum()), "k1": int(k1.sum()),
+                "query_fits": int((T["query_ratio"] <= 1 + 1e-12).sum()),
+            })
+    return out
+
+
+def update_below_from(rows, c: float, eps: float) -> dict:
+    """For each ``n`` of ``rows`` (from :func:`measure_ddfn_costs`): the fitted slopes in ``log m`` of the
+    UPDATE and QUERY counts and the first ``m`` from which every measured UPDATE count is below the excluded
+    ``m^{1-c} n^{c-eps}`` (None if none)."""
+    out = {}
+    for n in sorted({r["n"] for r in rows}):
+        sub = sorted((r for r in rows if r["n"] == n), key=lambda r: r["m"])
+        lm = np.log([r["m"] for r in sub])
+        below = [r["update_cost"] < r["m"] ** (1 - c) * n ** (c - eps) for r in sub]
+        first = None
+        for i in range(len(sub)):
+            if all(below[i:]):
+                first = sub[i]["m"]
+                break
+        out[n] = {
+            "update_slope": float(np.polyfit(lm, np.log([r["update_cost"] for r in sub]), 1)[0]),
+            "query_slope": float(np.polyfit(lm, np.log([r["query_cost"] for r in sub]), 1)[0]),
+            "below_from": first,
+        }
+    return out
