@@ -172,3 +172,44 @@ def test_the_report_pastes_only_what_the_chapters_glue():
     problems = [p for p in report_problems(BOOK) if not ("but not pasted" in p or "no literal key" in p
                                                         or "glued by both" in p)]
     assert problems == [], "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------------------------ citations
+_CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+
+
+def _bib_keys(text: str) -> set:
+    return set(re.findall(r"^@\w+\{([^,\s]+),", text, re.M))
+
+
+def test_every_citation_is_in_the_bibliography():
+    keys = _bib_keys((BOOK / "references.bib").read_text(encoding="utf8"))
+    missing = []
+    for p in sorted(BOOK.glob("*.md")):
+        for group in _CITE.findall(p.read_text(encoding="utf8")):
+            missing += [f"{p.name}: {k.strip()}" for k in group.split(",") if k.strip() not in keys]
+    assert missing == [], missing
+    assert "qin2023efficient" in keys  # arXiv 2307.06565, the SGD chapter's paper
+
+
+def test_author_year_labels(tmp_path):
+    pybtex = pytest.importorskip("pybtex")  # noqa: F841
+    import importlib.util
+
+    from pybtex.database import parse_string
+
+    spec = importlib.util.spec_from_file_location("firesets_bibstyle", BOOK / "_ext" / "firesets_bibstyle.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    bib = parse_string(
+        "@misc{a, author={Ann Smith}, year={2001}}\n"
+        "@misc{b, author={Ann Smith and Bo Jones}, year={2002}}\n"
+        "@misc{c, author={Ann Smith and Bo Jones and Cy Lee}, year={2003}}\n"
+        "@misc{d, author={Jiehao {L}iang}, title={x}}\n",
+        "bibtex",
+    )
+    labels = list(mod.AuthorYearLabelStyle().format_labels(bib.entries.values()))
+    assert labels == ["Smith, 2001", "Smith and Jones, 2002", "Smith et al., 2003", "Liang, n.d."]
+    real = parse_string((BOOK / "references.bib").read_text(encoding="utf8"), "bibtex")
+    got = dict(zip(real.entries, mod.AuthorYearLabelStyle().format_labels(real.entries.values())))
+    assert got["alman2023bypass"] == "Alman et al., 2023" and got["qin2023efficient"] == "Qin et al., 2023"
