@@ -16,10 +16,10 @@ from firesets.widgets.frames import frame_panel, log2_label
 
 __all__ = ["lowerbound_frames", "lowerbound_panel", "FRAME_GRID"]
 
-#: the frame grid: 4 x 3 x 2 x 2 = 48 frames (c = 0.2 is Theorem 1.4's 1/5)
+#: the frame grid: 4 x 2 x 2 x 2 = 32 frames (c = 0.2 is Theorem 1.4's 1/5)
 FRAME_GRID = {
     "m": [2**8, 2**12, 2**16, 2**20],
-    "n": [2**2, 2**4, 2**8],
+    "n": [2**2, 2**6],
     "c": [0.2, 0.5],
     "eps": [0.05, 0.15],
 }
