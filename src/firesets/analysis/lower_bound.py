@@ -391,13 +391,12 @@ def per_regime_verdict(c: float, eps: float, a_grid, rows=None) -> Verdict:
         lines.append(f"  never below both on a in [{a_grid.min():g}, {a_max:g}]")
     measured = ""
     if rows:
-        frm, ratios = [], []
-        for n_ in sorted({row["n"] for row in rows}):
-            rs = [row for row in rows if row["n"] == n_]
-            below = [row["m"] for row in rs if row["update_cost"] < row["m"] ** (1 - c) * n_ ** (c - eps)]
-            frm.append(f"{min(below)} (n = {n_})" if below else f"none (n = {n_})")
-            ratios += [row["query_cost"] / (row["m"] ** (1 - c) * n_ ** (1 + c - eps)) for row in rs]
-        lines.append("  measured UPDATE counts below the excluded cost from m = " + ", ".join(frm) + " on")
+        first = update_below_from(rows, c, eps)
+        frm = [f"{f['below_from']} (n = {n_})" if f["below_from"] else f"none (n = {n_})"
+               for n_, f in first.items()]
+        ratios = [row["query_cost"] / (row["m"] ** (1 - c) * row["n"] ** (1 + c - eps)) for row in rows]
+        lines.append("  measured UPDATE counts below the excluded cost")
+        lines.append("    from m = " + ", ".join(frm) + " on")
         above = min(ratios) > 1
         lines.append(
             f"  measured QUERY counts / excluded cost: {min(ratios):.2f} to {max(ratios):.2f}"
