@@ -335,5 +335,7 @@ def test_update_below_from_and_table():
     # by hand: 64^0.8 * 4^0.15 = 34.6 < 50 (not below), 256^0.8 * 4^0.15 = 104.7 > 50 (below from here on)
     assert out[4]["below_from"] == 256
     assert out[4]["query_slope"] == pytest.approx(1.0)
+    one = update_below_from([{"n": 2, "m": 4096, "update_cost": 1.0, "query_cost": 1.0}], c, eps)
+    assert one[2]["below_from"] == 4096 and math.isnan(one[2]["update_slope"])
     lines = format_table(rows[:2], [("m", "m", "d"), ("update_cost", "UPDATE", ".1f")])
     assert lines == [" m  UPDATE", "16    50.0", "64    50.0"]

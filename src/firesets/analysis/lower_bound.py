@@ -623,9 +623,12 @@ def update_below_from(rows, c: float, eps: float) -> dict:
             if all(below[i:]):
                 first = sub[i]["m"]
                 break
+        fit = len({r["m"] for r in sub}) >= 2  # a slope needs two sizes
         out[n] = {
-            "update_slope": float(np.polyfit(lm, np.log([r["update_cost"] for r in sub]), 1)[0]),
-            "query_slope": float(np.polyfit(lm, np.log([r["query_cost"] for r in sub]), 1)[0]),
+            "update_slope": float(np.polyfit(lm, np.log([r["update_cost"] for r in sub]), 1)[0])
+            if fit else float("nan"),
+            "query_slope": float(np.polyfit(lm, np.log([r["query_cost"] for r in sub]), 1)[0])
+            if fit else float("nan"),
             "below_from": first,
         }
     return out
