@@ -16,7 +16,7 @@ BOOK = Path(__file__).resolve().parents[1] / "book"
 REPORT = "reproduction_report.md"
 
 _CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
-_GLUE_CALL = re.compile(r"(?<![\w.])glue\(\s*([^,)]*)")
+_GLUE_CALL = re.compile(r"(?<![\w.])(?:myst_nb\.)?glue\(\s*([^,)]*)")
 _LITERAL = re.compile(r"""^(?P<q>["'])(?P<key>[^"']+)(?P=q)$""")
 # {glue}`doc::key`, {glue:text}`doc::key:fmt`, {glue:any}..., and ```{glue} doc::key / :::{glue} doc::key
 _PASTE_ROLE = re.compile(r"\{glue(:(?:any|text|md|figure|math))?\}`([^`]+)`")
@@ -156,6 +156,7 @@ def test_checker_on_synthetic_books(tmp_path, chapters, rows, links, expected):
 def test_parsers():
     keys, bad = glued_keys(_CHAPTER.format(calls='x = 1\nglue( "v-a" , 1)\nmy_glue("v-b", 2)\nglue(k, 3)'))
     assert keys == {"v-a"} and bad == ["k"]
+    assert glued_keys(_CHAPTER.format(calls='myst_nb.glue("v-z", 1)'))[0] == {"v-z"}
     text = "{glue:text}`ch.md::v-a:s` and {glue}`ch.md::v-b` and {glue:text}`v-c:.2f`\n```{glue} ch.md::v-d\n```"
     assert pasted_keys(text) == [("ch", "v-a"), ("ch", "v-b"), ("", "v-c"), ("ch", "v-d")]
     assert _slug("Notes and errata") == "notes-and-errata" and _slug("Verdict") == "verdict"
@@ -213,3 +214,19 @@ def test_author_year_labels(tmp_path):
     real = parse_string((BOOK / "references.bib").read_text(encoding="utf8"), "bibtex")
     got = dict(zip(real.entries, mod.AuthorYearLabelStyle().format_labels(real.entries.values())))
     assert got["alman2023bypass"] == "Alman et al., 2023" and got["qin2023efficient"] == "Qin et al., 2023"
+
+
+# ------------------------------------------------------------------------------------------------ the TOC
+def test_toc_orders_the_chapters_and_lists_every_page():
+    yaml = pytest.importorskip("yaml")
+    toc = yaml.safe_load((BOOK.parent / "_toc.yml").read_text(encoding="utf8"))
+    parts = {p["caption"]: p for p in toc["parts"]}
+    chapters = [c["file"] for c in parts["Chapters"]["chapters"]]
+    assert parts["Chapters"].get("numbered") is True
+    assert chapters == [f"book/{s}" for s in ("sparsity_at_init", "fire_sets_in_training", "correlation_trees",
+                                              "training_with_trees", "sgd_halfspace", "lower_bound")]
+    back = [c["file"] for c in parts["Back matter"]["chapters"]]
+    assert back == ["book/reproduction_report", "book/bibliography"]
+    listed = set(chapters) | set(back) | {toc["root"]}
+    pages = {f"book/{p.stem}" for p in BOOK.glob("*.md")}
+    assert pages <= listed, sorted(pages - listed)  # no page left out of the book
