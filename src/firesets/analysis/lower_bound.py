@@ -459,12 +459,18 @@ def uniform_verdict(c: float, eps: float, a_grid) -> Verdict:
         f"  half-space reporting or the DTree below both at {covered.sum()}/{covered.size} grid values of a"
         f" in [{a_grid.min():g}, {a_grid.max():g}]"
     )
+    r_dt = _a_range(a_grid, dt)
+    parts = []
+    if r_hs:
+        parts.append(f"half-space reporting with n^O(d) preprocessing (published bounds, not run here) "
+                     f"is below both excluded costs for {_fmt_range(r_hs)}")
+    if r_dt:
+        parts.append(f"the DTree for {_fmt_range(r_dt)}")
     sentence = (
         f"{status}: at m = n one round costs n^(2−ε), so a structure with both costs and preprocessing "
         "below n^2 would give subquadratic Max-IP (the proof goes through, conditionally on OVC/SETH); "
-        "without a preprocessing bound, half-space reporting with n^O(d) preprocessing "
-        + (f"(below both for {_fmt_range(r_hs)}) " if r_hs else "")
-        + f"or the DTree is below both excluded costs at {covered.sum()}/{covered.size} grid values of "
+        "without a preprocessing bound, " + " and ".join(parts)
+        + f", so one of the two is below both at {covered.sum()}/{covered.size} grid values of "
         f"a = log m / log n in [{a_grid.min():g}, {a_grid.max():g}]."
     )
     return Verdict(status, lines, sentence)
