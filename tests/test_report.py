@@ -130,12 +130,14 @@ GOOD_ROWS = ["alpha.md::v-one", "alpha.md::v-two", "beta.md::v-three"]
         # a chapter glues a verdict the report does not paste
         (GOOD, GOOD_ROWS[:2], ("alpha.md#verdict",), ["v-three: glued by beta.md but not pasted"]),
         # the report pastes a key no chapter glues
-        (GOOD, GOOD_ROWS + ["beta.md::v-four"], ("alpha.md#verdict",), ["v-four: pasted from beta.md but glued by no"]),
+        (GOOD, GOOD_ROWS + ["beta.md::v-four"], ("alpha.md#verdict",),
+         ["v-four: pasted from beta.md but glued by no"]),
         # the report pastes a key from the wrong chapter
         (GOOD, ["alpha.md::v-one", "alpha.md::v-two", "alpha.md::v-three"], ("alpha.md#verdict",),
          ["v-three: glued by beta.md but not pasted", "v-three: pasted from alpha.md but glued by beta.md"]),
         # the report pastes from a chapter that does not exist
-        (GOOD, GOOD_ROWS + ["gamma.md::v-five"], ("alpha.md#verdict",), ["v-five: pasted from gamma.md, which does not"]),
+        (GOOD, GOOD_ROWS + ["gamma.md::v-five"], ("alpha.md#verdict",),
+         ["v-five: pasted from gamma.md, which does not"]),
         # a glue call whose key cannot be read from the source
         ({**GOOD, "gamma": ["glue(key, s, display=False)"]}, GOOD_ROWS, ("alpha.md#verdict",),
          ["gamma.md: glue(key, ...) has no literal key"]),
