@@ -65,7 +65,7 @@ def test_plot_proof_inequalities():
     for y in (a * (3 - c) + c - eps - 1, a * (2 - c) + c - eps, a * (2 - eps), 2 * a):
         assert _find_line(ax1, y) is not None
     assert _vlines(ax1) == pytest.approx([1 + eps / (1 - c)])
-    assert f"c={c:g}, eps={eps:g}" in ax0.get_title()
+    assert f"$c = {c:g}$, $\\varepsilon = {eps:g}$" in ax0.get_title()
 
 
 def test_plot_dtree_vs_bound():
@@ -76,6 +76,7 @@ def test_plot_dtree_vs_bound():
     fig, new = _new_figures(pl.plot_dtree_vs_bound, rows, n, c, eps)
     assert new == {fig.number}
     up, qu = fig.axes
+    assert up.get_position().y0 > qu.get_position().y0  # stacked vertically, UPDATE on top
     mine = [r for r in rows if r["n"] == n]
     m = np.array([r["m"] for r in mine], dtype=float)
     meas_u = _find_line(up, [r["update_cost"] for r in mine])
@@ -90,4 +91,26 @@ def test_plot_dtree_vs_bound():
     assert _find_line(qu, np.maximum(n * mm ** (1 - eps), 1)) is not None
     for ax, what in ((up, "UPDATE"), (qu, "QUERY")):
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-        assert ax.get_title().startswith(f"{what}, n = {n}")
+        assert ax.get_title().startswith(f"{what}, $n = {n}$")
+
+
+def test_plot_try_it():
+    from firesets.analysis.lower_bound import below_theorem
+
+    c, eps = 0.2, 0.05
+    fig, new = _new_figures(pl.plot_try_it, 2**16, 2**4, c, eps)
+    assert new == {fig.number}
+    ax0, ax1 = fig.axes[:2]
+    a = np.linspace(1, 6, 301)
+    for y in (a * (1 - c) + c - eps, np.ones_like(a), a * (1 - c) + 1 + c - eps, 1 + 0.8 * a):
+        assert _find_line(ax0, y) is not None
+    assert _vlines(ax0) == pytest.approx([4.0])  # a = log m / log n = 16 / 4
+    # the DTree is below both at a = 4 > a* = 1.0625, by hand: 1 < 4*0.8 + 0.15 and 1 + 3.2 < 3.2 + 1.15
+    assert "yes" in ax0.get_title()
+    assert bool(below_theorem(4.0, c, eps)["both"])
+    star = ax1.collections[-1]
+    np.testing.assert_allclose(star.get_offsets(), [[16, 4]])
+    f2 = pl.plot_try_it(2**20, 2**2, 0.5, 0.15)  # a = 10 beyond the plotted range
+    assert _vlines(f2.axes[0]) == [] and "> 6" in f2.axes[0].get_title()
+    f3 = pl.plot_try_it(2**8, 2**8, 0.5, 0.15)  # a = 1: below the theorem's update exponent? 1 < 0.5+0.35: no
+    assert "no" in f3.axes[0].get_title()

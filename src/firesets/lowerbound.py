@@ -2,7 +2,7 @@
 
 The arithmetic of the proof of Theorem F.4 (its cost terms and exponents) and the measured per-operation costs of a
 DDFN structure live in :mod:`firesets.analysis.lower_bound`.
-Chapter: ``book/lower_bound.ipynb``.
+Chapter: ``book/lower_bound.md``.
 """
 from __future__ import annotations
 
@@ -244,7 +244,7 @@ class DDFN:
 
     Notes
     -----
-    Definition 1.3 fires on ``>= b``, our structures on ``> tau`` (strict, DESIGN.md). Inner products of
+    Definition 1.3 fires on ``>= b``, our structures on ``> tau`` (strict, as everywhere in firesets). Inner products of
     integer vectors are integers, so ``<x, y> >= b`` iff ``<x, y> > ceil(b) - 1/2``: the query asks the
     structure for ``tau = ceil(b) - 1/2``. The structure has no early exit, so the escape is decided after
     the full report (the work it did is in its counters); the reduction only needs "empty or not".

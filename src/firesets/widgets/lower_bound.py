@@ -1,4 +1,9 @@
-"""Widget of the lower-bound chapter (book/lower_bound.ipynb): m, n, c, eps live."""
+"""Panels of the lower-bound chapter (book/lower_bound.md).
+
+:func:`lowerbound_frames` is the chapter's "Try it": precomputed frames of
+:func:`firesets.plots.lower_bound.plot_try_it` over a grid of ``m``, ``n``, ``c`` and ``eps`` (works offline).
+:func:`lowerbound_panel` is the live panel for ``make lab`` (measures the DTree at the chosen sizes).
+"""
 from __future__ import annotations
 
 import ipywidgets as w
@@ -6,9 +11,39 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from firesets.analysis.lower_bound import measure_ddfn_costs
-from firesets.plots.lower_bound import plot_dtree_vs_bound, plot_proof_inequalities
+from firesets.plots.lower_bound import plot_dtree_vs_bound, plot_proof_inequalities, plot_try_it
+from firesets.widgets.frames import frame_panel, log2_label
 
-__all__ = ["lowerbound_panel"]
+__all__ = ["lowerbound_frames", "lowerbound_panel", "FRAME_GRID"]
+
+#: the frame grid: 4 x 2 x 2 x 2 = 32 frames (c = 0.2 is Theorem 1.4's 1/5)
+FRAME_GRID = {
+    "m": [2**8, 2**12, 2**16, 2**20],
+    "n": [2**2, 2**6],
+    "c": [0.2, 0.5],
+    "eps": [0.05, 0.15],
+}
+
+
+def lowerbound_frames(grid=None, *, dpi: int = 80):
+    """The "Try it" panel: one precomputed frame of :func:`plot_try_it` per point of ``grid``
+    (default :data:`FRAME_GRID`, opening at the paper's c = 1/5)."""
+    grid = dict(FRAME_GRID if grid is None else grid)
+    value = {k: (v[1] if k == "m" and len(v) > 1 else v[0]) for k, v in grid.items()}
+    return frame_panel(
+        plot_try_it,
+        grid,
+        labels={"m": log2_label, "n": log2_label},
+        descriptions={
+            "m": "neurons $m$",
+            "n": "points per instance $n$",
+            "c": "exponent $c$",
+            "eps": r"$\varepsilon$",
+        },
+        value=value,
+        dpi=dpi,
+    )
+
 
 _CACHE: dict = {}
 
@@ -21,8 +56,8 @@ def _measure(m, n, d):
 
 
 def lowerbound_panel(d: int = 4):
-    """Sliders log2 m, log2 n, c, eps: the proof's update-term map with (m, n) marked, and the measured DTree
-    costs per UPDATE / QUERY for m = 2^6 .. 2^(log2 m) at that n against the bounds of Theorem F.4."""
+    """Live sliders log2 m, log2 n, c, eps (for ``make lab``): the proof's update-term map with (m, n) marked,
+    and the measured DTree costs per UPDATE / QUERY for m = 2^6 .. 2^(log2 m) at that n against Theorem F.4."""
     lm = w.IntSlider(value=12, min=6, max=15, description="log2 m")
     ln = w.IntSlider(value=2, min=0, max=8, description="log2 n")
     c = w.FloatSlider(value=0.2, min=0.05, max=0.95, step=0.05, description="c")
