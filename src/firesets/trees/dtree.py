@@ -96,13 +96,19 @@ class CorrelationDTree(_CorrelationTree):
         i = _check_index(i, "i", self.n)
         return self._report(tau, i)[1]
 
-    def query_all(self, tau):
-        """QUERY of every tree: int arrays ``(i, r)`` of all pairs with ``<w_r, x_i> > tau``, sorted by ``(i, r)``."""
-        ii, rr, _ = self.query_pairs_by_neuron(tau)
-        if self.n == 1 or ii.size == 0:
-            return ii, rr
-        order = np.argsort(ii, kind="stable")  # (r, i) -> (i, r): r stays sorted within each i
-        return ii[order], rr[order]
+    def query_all(self, tau, order="data", values=False):
+        """QUERY of every tree: int arrays ``(i, r)`` of all pairs with ``<w_r, x_i> > tau``.
+
+        ``order="data"`` sorts the pairs by ``(i, r)``, ``order="neuron"`` by ``(r, i)``; ``values=True`` adds the
+        stored ``<w_r, x_i>`` of each pair as a third array (float64).
+        """
+        if order not in ("data", "neuron"):
+            raise ValueError(f"order: expected 'data' or 'neuron', got {order!r}")
+        ii, rr, p = self.query_pairs_by_neuron(tau)
+        if order == "data" and self.n > 1 and ii.size:
+            perm = np.argsort(ii, kind="stable")  # (r, i) -> (i, r): r stays sorted within each i
+            ii, rr, p = ii[perm], rr[perm], p[perm]
+        return (ii, rr, p) if values else (ii, rr)
 
     def query_pairs_by_neuron(self, tau):
         """QUERY of every tree, with the pairs in ``(r, i)`` order and their values.
