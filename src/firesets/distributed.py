@@ -31,7 +31,8 @@ from ._validate import as_rng, check_finite_real, check_matrix, check_positive_i
 from .network import TwoLayerReLU, paper_threshold
 from .trees import CorrelationDTree
 
-__all__ = ["ShardedGD", "ShardedLog", "ShardError", "train_sharded", "shard_bounds", "chunked_init", "INIT_CHUNK"]
+__all__ = ["ShardedGD", "ShardedLog", "ShardError", "train_sharded", "shard_bounds", "chunked_init", "INIT_CHUNK",
+           "local_cluster"]
 
 #: rows per independently seeded block of :func:`chunked_init` (the draw does not depend on the number of shards)
 INIT_CHUNK = 1 << 14
@@ -149,6 +150,21 @@ class _Shard:
         """Rows held, bytes held (trees, ``W``, ``X``, ``a``) and the trees' operation counters."""
         return {"rows": self.hi - self.lo, "nbytes": int(self.tree.nbytes + self.a.nbytes),
                 "counters": self.tree.counters.as_dict()}
+
+
+def local_cluster(n_workers: int = 2, **kwargs):
+    """A ``distributed.LocalCluster`` on the loopback interface: ``n_workers`` processes of one thread each.
+
+    Scheduler, workers and the HTTP endpoint bind to ``127.0.0.1`` (random free ports); ``kwargs`` override
+    (e.g. ``memory_limit``). Close it (``cluster.close()``) when done.
+    """
+    from distributed import LocalCluster
+
+    n_workers = check_positive_int(n_workers, "n_workers")
+    opts = dict(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address="127.0.0.1:0")
+    opts.update(kwargs)
+    return LocalCluster(**opts)
 
 
 def _payload_bytes(obj) -> int:
