@@ -257,7 +257,7 @@ class ShardedGD:
         self._failed = None
         workers = _check_client(client)
         self.placement = [workers[s % len(workers)] for s in range(shards)]
-        [X_f, y_f] = client.scatter([X, y], broadcast=True)
+        [X_f, y_f] = client.scatter([X, y], broadcast=True, hash=False)
         futures = []
         for s in range(shards):
             lo, hi = int(self.bounds[s]), int(self.bounds[s + 1])
@@ -287,7 +287,7 @@ class ShardedGD:
 
         def make_args(s, lo, hi):
             W_s, a_s = client_.scatter([np.ascontiguousarray(net.W[lo:hi]), net.a[lo:hi].copy()],
-                                       workers=[workers[s % len(workers)]])
+                                       workers=[workers[s % len(workers)]], hash=False)
             return {"W": W_s, "a": a_s}
 
         del bounds
