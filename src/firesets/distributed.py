@@ -90,11 +90,12 @@ class _Shard:
         self.y = np.asarray(y, dtype=np.float64)
         self.b, self.m, self.lo, self.hi = float(b), int(m), int(lo), int(hi)
         self.n = self.X.shape[0]
-        if W is None:
+        own = W is None  # rows drawn here: the tree may keep them without a copy
+        if own:
             W, a = chunked_init(self.m, self.X.shape[1], self.lo, self.hi, seed)
         self.a = np.asarray(a, dtype=np.float64).copy()
         self.scale = 1.0 / math.sqrt(self.m)
-        self.tree = CorrelationDTree(W, self.X, copy=True)
+        self.tree = CorrelationDTree(W, self.X, copy=not own)
         self._pairs = None
 
     def _forward(self, keep_codes: bool) -> dict:
@@ -265,7 +266,7 @@ class ShardedGD:
             futures.append(client.submit(_Shard, X_f, y_f, self.b, self.m, lo, hi, **kwargs, actor=True,
                                          workers=[self.placement[s]], allow_other_workers=False, pure=False))
         self._futures = futures
-        self.actors = self._gather(futures, "start")
+        self.actors = self._gather(futures, "creating the shards")
         self.t = 0
         self.log = ShardedLog(shards=shards, workers=len(set(self.placement)))
         self._keep_codes = False
@@ -308,6 +309,13 @@ class ShardedGD:
         return cls(client, X, y, b, m, X.shape[1], shards, lambda s, lo, hi: {"seed": seed}, timeout)
 
     # -------------------------------------------------------------------------------- calls
+    def _fail(self, s, what, exc):
+        lo, hi = int(self.bounds[s]), int(self.bounds[s + 1])
+        self._failed = (f"shard {s} (neurons {lo}..{hi - 1}) on worker {self.placement[s]} failed during "
+                        f"{what} at step {getattr(self, 't', 0)}: {type(exc).__name__}: {exc}")
+        self._release()
+        return ShardError(self._failed)
+
     def _gather(self, futures, what):
         """Results of one call per shard, in shard order; any failure -> :class:`ShardError`."""
         out = []
@@ -315,16 +323,29 @@ class ShardedGD:
             try:
                 out.append(fut.result(timeout=self.timeout))
             except Exception as exc:
-                lo, hi = int(self.bounds[s]), int(self.bounds[s + 1])
-                self._failed = (f"shard {s} (neurons {lo}..{hi - 1}) on worker {self.placement[s]} failed during "
-                                f"{what} at step {getattr(self, 't', 0)}: {type(exc).__name__}: {exc}")
-                self._release()
-                raise ShardError(self._failed) from exc
+                raise self._fail(s, what, exc) from exc
         return out
 
-    def _check_alive(self):
+    def _call(self, method, *args, what):
+        """Call ``method(*args)`` on every shard at once and gather the answers (any failure -> ShardError)."""
+        futures = []
+        for s, actor in enumerate(self.actors):
+            try:  # an actor whose worker is known to be gone refuses the call itself
+                futures.append(getattr(actor, method)(*args))
+            except Exception as exc:
+                raise self._fail(s, what, exc) from exc
+        return self._gather(futures, what)
+
+    def _check_alive(self, ask_scheduler: bool = False):
+        """Refuse after a failure; with ``ask_scheduler``, also check every shard's worker is still in the cluster.
+
+        (Asking the scheduler costs a round trip, so a step relies on the calls themselves: a call to an actor
+        whose worker has gone fails at once.)
+        """
         if self._failed is not None:
             raise ShardError(f"this sharded run already failed ({self._failed})")
+        if not ask_scheduler:
+            return
         alive = set(self.client.scheduler_info()["workers"])
         for s, w in enumerate(self.placement):
             if w not in alive:
@@ -338,9 +359,9 @@ class ShardedGD:
 
     def start(self, keep_codes: bool = False) -> None:
         """The forward pass at the initial weights (called by the first :meth:`step` if not before)."""
-        self._check_alive()
+        self._check_alive(ask_scheduler=True)
         self._keep_codes = bool(keep_codes)
-        res = self._gather([a.start(self._keep_codes) for a in self.actors], "the first forward pass")
+        res = self._call("start", self._keep_codes, what="the first forward pass")
         self._record_state(res)
 
     def _record_state(self, res):
@@ -365,8 +386,7 @@ class ShardedGD:
         self._check_alive()
         err = self._u - self.y
         t0 = perf_counter()
-        futs = [a.step(err, eta, self._keep_codes) for a in self.actors]
-        res = self._gather(futs, "a GD step")
+        res = self._call("step", err, eta, self._keep_codes, what="a GD step")
         wall = perf_counter() - t0
         msg = (err, eta, self._keep_codes)
         self.log.bytes_to_shards.append(_payload_bytes(msg) * len(res))
@@ -381,7 +401,7 @@ class ShardedGD:
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Gather ``W`` (m, d) and ``a`` (m,) from the shards (only for widths the client can hold)."""
         self._check_alive()
-        parts = self._gather([a.weights() for a in self.actors], "gathering the weights")
+        parts = self._call("weights", what="gathering the weights")
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def network(self) -> TwoLayerReLU:
@@ -392,7 +412,7 @@ class ShardedGD:
     def info(self) -> list[dict]:
         """Per shard: rows, bytes held, tree counters, worker address."""
         self._check_alive()
-        res = self._gather([a.info() for a in self.actors], "info")
+        res = self._call("info", what="info")
         for r, w in zip(res, self.placement):
             r["worker"] = w
         return res
