@@ -15,7 +15,9 @@ Three measurements, all on a loopback ``LocalCluster`` (one thread per worker pr
     The same shard code without Dask (one ``_Shard`` in this process) at the same ``m``: the one-machine time.
 ``overhead``
     The client's cost per shard: a tiny network (``m = 64 P``) split into ``P = 1 .. 32`` shards on the 2-worker
-    cluster; the step's wall time minus the shards' compute, against ``P``.
+    cluster; per step the wall time, the shards' compute and the client process's CPU seconds, against ``P``.
+    (With many shards on two worker processes the wall time also queues on the workers; the client's CPU time
+    is what a cluster with one machine per shard would still pay per shard.)
 
 Machine info (CPU, memory, versions), the load averages at start and end and the elapsed time are recorded too.
 """
@@ -91,7 +93,8 @@ def _summarize_log(log) -> dict:
     sel = slice(1, None) if len(log.seconds) > 1 else slice(None)
     secs = log.seconds[sel]
     return {
-        "seconds": {k: _median([s[k] for s in secs]) for k in ("wall", "shard_update", "shard_forward", "reduce")},
+        "seconds": {k: _median([s[k] for s in secs]) for k in ("wall", "shard_update", "shard_forward", "reduce",
+                                                               "client_cpu")},
         "bytes_to_shards": _median(log.bytes_to_shards[sel]),
         "bytes_from_shards": _median(log.bytes_from_shards[sel]),
         "fire_pairs": _median(log.fire_pairs[:-1][sel]),
@@ -110,12 +113,15 @@ def _run_cluster(client, m, X, y, shards, steps, eta, seed):
     run = ShardedGD.from_seed(m, X, y, client=client, shards=shards, seed=seed)
     run.start()
     build = time.perf_counter() - t0
+    before = run.info()
     for _ in range(steps):
         run.step(eta)
     info = run.info()
     run.close()
+    # the trees' operation counts of the steps alone, per shard (INIT excluded)
+    ops = [{k: r1["counters"][k] - r0["counters"][k] for k in r1["counters"]} for r0, r1 in zip(before, info)]
     out = {"build_seconds": build, "shard_bytes": [r["nbytes"] for r in info],
-           "shard_rows": [r["rows"] for r in info]}
+           "shard_rows": [r["rows"] for r in info], "shard_step_counters": ops}
     out.update(_summarize_log(run.log))
     return out
 
@@ -153,6 +159,7 @@ def _overhead(client, X, y, shard_counts, steps, eta, seed):
                      "wall": _median([s["wall"] for s in secs]),
                      "compute": _median([s["shard_update"] + s["shard_forward"] for s in secs]),
                      "reduce": _median([s["reduce"] for s in secs]),
+                     "client_cpu": _median([s["client_cpu"] for s in secs]),
                      "bytes_per_step": _median([a + b for a, b in zip(run.log.bytes_to_shards[1:],
                                                                       run.log.bytes_from_shards[1:])])})
     return rows

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import pickle
 from dataclasses import dataclass, field
-from time import perf_counter
+from time import perf_counter, process_time
 
 import numpy as np
 
@@ -187,7 +187,9 @@ class ShardedLog:
         Pickled payload bytes client -> all shards and all shards -> client of each step's round trip.
     seconds : list of dict
         Per step: ``wall`` (the round trip seen by the client), ``shard_update`` and ``shard_forward`` (the slowest
-        shard's update and query + partial sums), ``reduce`` (the client's sum of the partial vectors).
+        shard's update and query + partial sums), ``reduce`` (the client's sum of the partial vectors),
+        ``client_cpu`` (CPU seconds of the client process over the step, all its threads: sending, receiving,
+        adding; on a cluster with one machine per shard this is the part that grows with ``P``).
     fire_codes : list of int64 arrays
         With ``keep_codes=True``: sorted ``i * m + r`` of every firing pair of ``W(t)``, ``t = 0..T``.
     shards, workers : int
@@ -385,7 +387,7 @@ class ShardedGD:
             self.start()
         self._check_alive()
         err = self._u - self.y
-        t0 = perf_counter()
+        t0, c0 = perf_counter(), process_time()
         res = self._call("step", err, eta, self._keep_codes, what="a GD step")
         wall = perf_counter() - t0
         msg = (err, eta, self._keep_codes)
@@ -394,8 +396,10 @@ class ShardedGD:
         self.log.union.append(int(sum(r["union"] for r in res)))
         self.log.changed.append(int(sum(r["changed"] for r in res)))
         reduce_s = self._record_state(res)
+        client_cpu = process_time() - c0
         self.log.seconds.append({"wall": wall, "shard_update": max(r["update_s"] for r in res),
-                                 "shard_forward": max(r["forward_s"] for r in res), "reduce": reduce_s})
+                                 "shard_forward": max(r["forward_s"] for r in res), "reduce": reduce_s,
+                                 "client_cpu": client_cpu})
         self.t += 1
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
