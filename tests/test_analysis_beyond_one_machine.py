@@ -55,6 +55,13 @@ def test_layout_table_and_runs_table():
     assert r["in-process ms"].tolist() == pytest.approx([5.0, 10.0, 15.0])
 
 
+def test_split_table():
+    t = A.split_table(fake_data())
+    assert list(t["m"]) == ["2^18", "2^19", "2^20"]
+    assert t.iloc[:, 1].tolist() == pytest.approx([0.55] * 3)  # (60 + 50) / (100 + 100)
+    assert t.iloc[:, 2].tolist() == pytest.approx([0.5] * 3)  # each of two shards: half the pairs' time
+
+
 def test_traffic():
     t = A.traffic(fake_data())
     assert t[1] == {"min": TO + FROM, "max": TO + FROM, "m_min": 2**18, "m_max": 2**20, "per_shard": TO + FROM}

@@ -23,7 +23,7 @@ from firesets.bench_distributed import shard_memory_estimate
 from firesets.network import paper_threshold
 from firesets.sparsity import expected_fire_count
 
-__all__ = ["load", "ok_runs", "runs_table", "traffic", "constants", "expected_pairs", "layout", "layout_table",
+__all__ = ["load", "ok_runs", "runs_table", "split_table", "traffic", "constants", "expected_pairs", "layout", "layout_table",
            "live_check", "verdict", "LAYOUT_LOG2M", "LAYOUT_P", "FIT_MIN_M"]
 
 #: widths of the layout table (the chapter's "m = 2^26 .. 2^30") and machine counts
@@ -63,6 +63,33 @@ def runs_table(data: dict):
         row[f"bytes/step ({w})"] = int(r["bytes_to_shards"] + r["bytes_from_shards"])
     df = pd.DataFrame([rows[m] for m in sorted(rows)])
     return df
+
+
+def split_table(data: dict):
+    """Per width run with both 1 and 2 workers: what the busiest of the two shards did, relative to one shard.
+
+    Columns: ``m``; the busiest shard's tree work (nodes read + written over the steps) over the one shard's; the
+    slowest shard's time (update + query, median step) over the one shard's. Ideal split: 0.5 and 0.5.
+    """
+    import pandas as pd
+
+    def work(c):
+        return c["nodes_visited"] + c["nodes_written"]
+
+    one = {r["m"]: r for r in ok_runs(data, 1)}
+    rows = []
+    for r2 in ok_runs(data, 2):
+        r1 = one.get(r2["m"])
+        if r1 is None:
+            continue
+        t1 = r1["seconds"]["shard_update"] + r1["seconds"]["shard_forward"]
+        t2 = r2["seconds"]["shard_update"] + r2["seconds"]["shard_forward"]
+        rows.append({"m": f"2^{int(math.log2(r2['m']))}",
+                     "busiest shard's tree work / one shard's":
+                         max(work(c) for c in r2["shard_step_counters"])
+                         / sum(work(c) for c in r1["shard_step_counters"]),
+                     "slowest shard's time / one shard's": t2 / t1})
+    return pd.DataFrame(rows)
 
 
 def traffic(data: dict) -> dict:

@@ -50,7 +50,7 @@ def plot_scaling(data: dict):
     ax2.set_yscale("log")
     ax2.set_ylabel("bytes")
     ax2.set_xlabel("$m$ (width)")
-    ax2.legend(fontsize=8, loc="center left")
+    ax2.legend(fontsize=8, loc="center right")
     _log2_ticks(ax2, ms_all)
     fig.tight_layout()
     return fig
@@ -83,7 +83,7 @@ def draw_layout(m: int, P: int, b: float, const: dict, Ps=(1, 4, 16, 64, 256, 10
     fig, ax = plt.subplots(figsize=(7, 3.6))
     Ps = np.array(sorted(set(Ps) | {P}), dtype=float)
     L = [layout(m, int(p), const, b) for p in Ps]
-    ax.plot(Ps, [1e3 * x["shard_s"] for x in L], "--", color=PALETTE["dtree"], label="shards: $c_{pair} k / P$")
+    ax.plot(Ps, [1e3 * x["shard_s"] for x in L], "--", color=PALETTE["dtree"], label=r"shards: $c_{\mathrm{pair}}\, k / P$")
     ax.plot(Ps, [1e3 * x["client_s"] for x in L], ":", color=PALETTE["dense"], label="client: $c_0 + c_1 P$")
     ax.plot(Ps, [1e3 * x["step_s"] for x in L], "-", color="0.2", label="step")
     sel = layout(m, P, const, b)

@@ -8,8 +8,8 @@ from firesets.widgets.frames import frame_panel, log2_label
 
 __all__ = ["layout_panel", "GRID"]
 
-#: the panel's grid: 6 widths x 5 machine counts x 4 thresholds = 120 frames
-GRID = {"m": [2**k for k in (20, 22, 24, 26, 28, 30)], "P": [1, 4, 16, 64, 256], "b": [1.5, 2.0, 2.5, 3.0]}
+#: the panel's grid: 4 widths x 5 machine counts x 3 thresholds = 60 frames
+GRID = {"m": [2**k for k in (24, 26, 28, 30)], "P": [1, 4, 16, 64, 256], "b": [2.0, 2.5, 3.0]}
 
 
 def layout_panel(const: dict, grid: dict | None = None, value: dict | None = None):
