@@ -97,3 +97,20 @@ def test_constants_refuse_incomplete_data():
 def test_live_check_matches_one_machine():
     res = A.live_check(m=30, n=3, d=3, steps=2, shards=2, b=0.2)
     assert res["fire_sets_equal"] and res["max_abs_diff"] < 1e-12 and res["loss_rel_diff"] < 1e-10
+
+
+def test_texts_wrap_and_say_what_was_computed():
+    d = fake_data()
+    d["settings"].update(eta=1.0, steps=8, mem_gib=3.0)
+    d["command"] = "python -m firesets.bench_distributed"
+    d["machine"] = {"cpu_model": "cpu", "cpu_count": 2, "memory_bytes": 2**34, "numpy": "1", "dask": "2",
+                    "distributed": "3"}
+    c = A.constants(d)
+    texts = [A.setting_text(d, "data/x.json"), A.check_text(dict(EXACT, m=10, n=2, d=3, shards=2)),
+             A.traffic_text(d), A.constants_text(c), A.p_star_text(c)]
+    for t in texts:
+        assert all(len(line) <= 100 for line in t.splitlines())
+    assert "16 GiB" in texts[0] and "1 worker(s): 220 to 220" in texts[2] and "skipped" in texts[2]
+    assert "c_1 = 0.200 ms" in texts[3] and "c_0 = 1.00 ms" in texts[3] and "1.00 us" in texts[3]
+    P30 = A.layout(2**30, 1, c)["p_star"]
+    assert f"P* = {P30:.0f}" in texts[4].splitlines()[-1]

@@ -46,7 +46,7 @@ SCHEMA_VERSION = 1
 
 
 def shard_memory_estimate(m: int, n: int, d: int, shards: int) -> int:
-    """Bytes all shards hold together: each a DTree over its ``ceil(m / P)`` rows (trees, ``W``, ``X``) and its ``a``."""
+    """Bytes all shards hold together: each a DTree over ``ceil(m / P)`` rows (trees, ``W``, ``X``) and its ``a``."""
     rows = -(-m // shards)
     return shards * (estimate_memory_bytes("dtree", rows, n, d) + 8 * rows)
 
@@ -167,7 +167,7 @@ def _overhead(client, X, y, shard_counts, steps, eta, seed):
 
 def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_gib=None, seed=None,
         overhead_shards=None, progress=True) -> dict:
-    """Run the three measurements and write the JSON (``out``: a path, default ``book/data/distributed_scaling.json``)."""
+    """Run the three measurements and write the JSON (``out``: default ``book/data/distributed_scaling.json``)."""
     from .distributed import local_cluster
 
     s = dict(DEFAULTS)

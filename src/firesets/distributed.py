@@ -298,7 +298,10 @@ class ShardedGD:
 
     @classmethod
     def from_seed(cls, m, X, y, *, client, shards=None, b=None, seed=0, timeout=None) -> "ShardedGD":
-        """Each shard draws its own rows by :func:`chunked_init` ``(m, d, lo, hi, seed)``; ``b=None``: ``sqrt(0.4 ln m)``."""
+        """Each shard draws its own rows by :func:`chunked_init` ``(m, d, lo, hi, seed)``.
+
+        ``b=None`` gives ``sqrt(0.4 ln m)`` (Remark 2.6); the client never holds an ``m x d`` array.
+        """
         m = check_positive_int(m, "m")
         X = check_matrix(X, "X")
         y = check_vector(y, "y", length=X.shape[0])

@@ -23,8 +23,9 @@ from firesets.bench_distributed import shard_memory_estimate
 from firesets.network import paper_threshold
 from firesets.sparsity import expected_fire_count
 
-__all__ = ["load", "ok_runs", "runs_table", "split_table", "traffic", "constants", "expected_pairs", "layout", "layout_table",
-           "live_check", "verdict", "LAYOUT_LOG2M", "LAYOUT_P", "FIT_MIN_M"]
+__all__ = ["load", "ok_runs", "runs_table", "split_table", "traffic", "constants", "expected_pairs", "layout",
+           "layout_table", "live_check", "verdict", "setting_text", "check_text", "traffic_text", "constants_text",
+           "p_star_text", "LAYOUT_LOG2M", "LAYOUT_P", "FIT_MIN_M"]
 
 #: widths of the layout table (the chapter's "m = 2^26 .. 2^30") and machine counts
 LAYOUT_LOG2M = (26, 27, 28, 29, 30)
@@ -109,7 +110,8 @@ def constants(data: dict) -> dict:
     ``c_pair``: median over one-worker runs with ``m >= FIT_MIN_M`` of (slowest shard's update + forward) / firing
     pairs. ``c1``: slope of the least-squares line of the client's CPU seconds per step against ``P`` in the
     overhead sweep (what the client pays per shard: send, receive, add). ``c0``: the one-shard round trip minus the
-    shard's compute and the client's CPU time (the latency of a round trip on the loopback). ``bytes_per_shard``: median payload bytes per shard and step over all runs.
+    shard's compute and the client's CPU time (the latency of a round trip on the loopback).
+    ``bytes_per_shard``: median payload bytes per shard and step over all runs.
     ``n``, ``d``: the bench's data size (the model's memory and pair counts use them).
     """
     one = [r for r in ok_runs(data, 1) if r["m"] >= FIT_MIN_M] or ok_runs(data, 1)
@@ -132,7 +134,7 @@ def constants(data: dict) -> dict:
 
 
 def expected_pairs(m: int, b: float | None, n: int) -> float:
-    """``k(m) = n m Q(b)``: expected firing pairs at initialization (unit-norm points; ``b=None``: ``sqrt(0.4 ln m)``)."""
+    """``k(m) = n m Q(b)``: expected firing pairs at initialization (unit-norm points; ``b=None``: Remark 2.6)."""
     b = paper_threshold(m) if b is None else b
     return n * float(expected_fire_count(m, b))
 
@@ -205,6 +207,58 @@ def live_check(m: int = 1000, n: int = 4, d: int = 8, steps: int = 5, shards: in
             "loss_rel_diff": float(abs(log.loss[-1] - loss_d) / max(abs(loss_d), 1e-300))}
 
 
+def _l2(m) -> str:
+    return f"2^{int(round(math.log2(m)))}"
+
+
+def setting_text(data: dict, path) -> str:
+    """Where the numbers come from: the file, its command, the bench settings and the machine."""
+    s, mach = data["settings"], data["machine"]
+    return "\n".join([
+        f"results: book/{path}, written by `{data['command'].strip()}`",
+        f"n = {s['n']} points on the unit sphere of R^{s['d']}, b = sqrt(0.4 ln m), eta = {s['eta']}, "
+        f"{s['steps']} steps per run",
+        f"machine: {mach['cpu_model']}, {mach['cpu_count']} cores, {mach['memory_bytes'] / 2**30:.0f} GiB",
+        f"numpy {mach['numpy']}, dask {mach['dask']}, distributed {mach['distributed']}",
+    ])
+
+
+def check_text(check: dict) -> str:
+    """The live comparison of :func:`live_check`, one clause per line."""
+    return "\n".join([
+        f"m = {check['m']}, n = {check['n']}, d = {check['d']}, {check['shards']} shards, {check['steps']} steps",
+        f"largest |W_sharded - W_dense|: {check['max_abs_diff']:.1e}",
+        f"fire sets equal at every step: {check['fire_sets_equal']}",
+    ])
+
+
+def traffic_text(data: dict) -> str:
+    """Payload per step over the widths, per worker count, and the widths skipped for memory."""
+    lines = [f"{w} worker(s): {t['min']:.0f} to {t['max']:.0f} payload bytes per step over "
+             f"m = {_l2(t['m_min'])} .. {_l2(t['m_max'])}" for w, t in traffic(data).items()]
+    skipped = [r for r in data["runs"] if r["status"] != "ok"]
+    lines.append(f"widths skipped (memory budget {data['settings']['mem_gib']} GiB): {len(skipped)}")
+    return "\n".join(lines)
+
+
+def constants_text(const: dict) -> str:
+    """The model's constants with their units and what they were fitted on."""
+    return "\n".join([
+        f"c_pair = {const['c_pair'] * 1e6:.2f} us per firing pair (slowest shard, update + query)",
+        "  fitted on m = " + ", ".join(_l2(m) for m in const["fit_widths"]),
+        f"c_1 = {const['c1'] * 1e3:.3f} ms of client CPU per shard and step",
+        f"c_0 = {const['c0'] * 1e3:.2f} ms round-trip latency (one shard, loopback)",
+        f"payload = {const['bytes_per_shard']:.0f} bytes per shard and step (n = {const['n']})",
+    ])
+
+
+def p_star_text(const: dict, log2m=LAYOUT_LOG2M) -> str:
+    """Per width: the expected firing pairs and ``P*``."""
+    return "\n".join(
+        f"m = 2^{k}: k(m) = {L['pairs']:.3g} firing pairs; the client is the bottleneck beyond "
+        f"P* = {L['p_star']:.0f} machines" for k in log2m for L in [layout(2**k, 1, const)])
+
+
 def verdict(data: dict, check: dict, tol: float = 1e-9) -> tuple[str, str]:
     """The chapter's verdict on Section 5's parallelization remark: ``(printed text, one-sentence glue)``.
 
@@ -243,7 +297,8 @@ def verdict(data: dict, check: dict, tol: float = 1e-9) -> tuple[str, str]:
         t_lines.append(f"  busiest of 2 shards at m = 2^{int(math.log2(common[-1]))}: {share:.0%} of the "
                        "one-shard tree work")
     t_lines.append("  the split over the n trees that the remark describes (O(nd) -> O(d) per UPDATE) is not run")
-    glue = (f"Read as a split over neurons (not over the n trees, as Section 5 words it), the parallel step is {word}: it "
+    glue = (f"Read as a split over neurons (not over the n trees, as Section 5 words it), the parallel step is "
+            f"{word}: it "
             f"matched one machine (largest weight difference {check['max_abs_diff']:.1e}, equal fire sets), its "
             "traffic per step stayed flat in m"
             + (f" and the busiest of two shards did {share:.0%} of the tree work." if share is not None else "."))

@@ -83,7 +83,8 @@ def draw_layout(m: int, P: int, b: float, const: dict, Ps=(1, 4, 16, 64, 256, 10
     fig, ax = plt.subplots(figsize=(7, 3.6))
     Ps = np.array(sorted(set(Ps) | {P}), dtype=float)
     L = [layout(m, int(p), const, b) for p in Ps]
-    ax.plot(Ps, [1e3 * x["shard_s"] for x in L], "--", color=PALETTE["dtree"], label=r"shards: $c_{\mathrm{pair}}\, k / P$")
+    ax.plot(Ps, [1e3 * x["shard_s"] for x in L], "--", color=PALETTE["dtree"],
+            label=r"shards: $c_{\mathrm{pair}}\, k / P$")
     ax.plot(Ps, [1e3 * x["client_s"] for x in L], ":", color=PALETTE["dense"], label="client: $c_0 + c_1 P$")
     ax.plot(Ps, [1e3 * x["step_s"] for x in L], "-", color="0.2", label="step")
     sel = layout(m, P, const, b)

@@ -15,7 +15,8 @@ GRID = {"m": [2**k for k in (24, 26, 28, 30)], "P": [1, 4, 16, 64, 256], "b": [2
 def layout_panel(const: dict, grid: dict | None = None, value: dict | None = None):
     """Sliders for ``m``, ``P`` and ``b`` over :func:`firesets.plots.beyond_one_machine.draw_layout` frames."""
     grid = dict(GRID if grid is None else grid)
-    value = value or {"m": grid["m"][-1], "P": grid["P"][len(grid["P"]) // 2], "b": grid["b"][max(0, len(grid["b"]) - 2)]}
+    value = value or {"m": grid["m"][-1], "P": grid["P"][len(grid["P"]) // 2],
+                      "b": grid["b"][max(0, len(grid["b"]) - 2)]}
     return frame_panel(
         partial(draw_layout, const=const), grid,
         labels={"m": log2_label, "P": lambda v: f"{v:d}", "b": lambda v: f"{v:.2f}"},
