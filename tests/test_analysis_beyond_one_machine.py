@@ -50,9 +50,9 @@ def test_layout_table_and_runs_table():
     assert set(t["bottleneck"]) <= {"client", "shards"}
     r = A.runs_table(fake_data())
     assert list(r["m"]) == [2**18, 2**19, 2**20]
-    assert r["bytes/step (2)"].tolist() == [2 * (TO + FROM)] * 3
+    assert r["bytes (2)"].tolist() == [2 * (TO + FROM)] * 3
     assert r["shard ms (1)"].tolist() == pytest.approx([1e3 * C_PAIR * p for p in (1000, 2000, 3000)])
-    assert r["in-process ms"].tolist() == pytest.approx([5.0, 10.0, 15.0])
+    assert r["no Dask ms"].tolist() == pytest.approx([5.0, 10.0, 15.0])
 
 
 def test_split_table():

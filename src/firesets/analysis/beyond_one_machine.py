@@ -48,20 +48,21 @@ def ok_runs(data: dict, workers=None) -> list[dict]:
 def runs_table(data: dict):
     """One row per timed width: per-step medians for the in-process shard and for each worker count.
 
-    Columns: ``m``, ``in-process ms``, then per worker count ``w``: ``ms/step (w)`` (the round trip seen by the
-    client), ``shard ms (w)`` (the slowest shard's update + forward), ``bytes/step (w)`` (payload both ways).
+    Columns: ``m``, ``no Dask ms`` (the shard code for all neurons in one process), then per worker count ``w``:
+    ``trip ms (w)`` (the round trip seen by the client), ``shard ms (w)`` (the slowest shard's update + forward),
+    ``bytes (w)`` (payload per step, both ways).
     """
     import pandas as pd
 
     rows = {}
     for r in data.get("in_process", []):
         if r["status"] == "ok":
-            rows.setdefault(r["m"], {"m": r["m"]})["in-process ms"] = 1e3 * r["seconds"]["wall"]
+            rows.setdefault(r["m"], {"m": r["m"]})["no Dask ms"] = 1e3 * r["seconds"]["wall"]
     for r in ok_runs(data):
         w, row = r["workers"], rows.setdefault(r["m"], {"m": r["m"]})
-        row[f"ms/step ({w})"] = 1e3 * r["seconds"]["wall"]
+        row[f"trip ms ({w})"] = 1e3 * r["seconds"]["wall"]
         row[f"shard ms ({w})"] = 1e3 * (r["seconds"]["shard_update"] + r["seconds"]["shard_forward"])
-        row[f"bytes/step ({w})"] = int(r["bytes_to_shards"] + r["bytes_from_shards"])
+        row[f"bytes ({w})"] = int(r["bytes_to_shards"] + r["bytes_from_shards"])
     df = pd.DataFrame([rows[m] for m in sorted(rows)])
     return df
 
