@@ -77,7 +77,7 @@ def plot_overhead(data: dict, const: dict):
     return fig
 
 
-def draw_layout(m: int, P: int, b: float, const: dict, Ps=(1, 4, 16, 64, 256, 1024, 4096)):
+def draw_layout(m: int, P: int, b: float, const: dict, Ps=tuple(2**k for k in range(13))):
     """One frame: the modelled step time against ``P`` at width ``m`` and threshold ``b``, the chosen ``P`` marked,
     and its memory per worker and bytes per step written beside it."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
