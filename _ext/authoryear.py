@@ -1,4 +1,4 @@
-"""A pybtex style whose labels read like the citations in the text: "Alman et al. 2023", "Song and Yang 2021".
+"""A pybtex style whose labels read like the citations in the text: "Alman et al., 2023", "Song and Yang, 2021".
 
 sphinxcontrib-bibtex already cites author-year in the text (``bibtex_reference_style: author_year``); its default
 formatting styles label the bibliography [1], [2], ... This registers ``authoryear`` (the ``unsrt`` formatting
@@ -19,7 +19,7 @@ def _surnames(entry) -> list[str]:
 
 
 def label_text(entry) -> str:
-    """``Surname year`` / ``A and B year`` / ``A et al. year`` (year omitted when the entry has none)."""
+    """``Surname, year`` / ``A and B, year`` / ``A et al., year``, as the citations in the text read."""
     names = _surnames(entry)
     if not names:
         who = entry.fields.get("key", entry.key)
@@ -30,7 +30,7 @@ def label_text(entry) -> str:
     else:
         who = f"{names[0]} et al."
     year = entry.fields.get("year", "")
-    return f"{who} {year}".strip()
+    return f"{who}, {year}" if year else who
 
 
 class AuthorYearLabelStyle(BaseLabelStyle):
