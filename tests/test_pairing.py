@@ -67,9 +67,10 @@ def test_pair_is_executed_and_stripped(md):
         problems.append("no code cell has an output (never executed?)")
     if "widgets" in nb.metadata:
         problems.append("notebook metadata holds widget state")
+    counts = [c.execution_count for _, c in code]
+    if counts != list(range(1, len(code) + 1)):
+        problems.append(f"execution counts {counts[:12]}... are not 1, 2, ... (not one fresh top-to-bottom run)")
     for k, c in code:
-        if c.execution_count is not None:
-            problems.append(f"cell {k}: execution count {c.execution_count}")
         if "execution" in c.metadata:
             problems.append(f"cell {k}: timing metadata")
         for out in c.outputs:
@@ -129,11 +130,11 @@ def test_strip_keeps_text_and_drops_the_rest():
     assert set(nb.metadata) == {"kernelspec", "jupytext"}
     md, c1, c2, c3, c4 = nb.cells
     assert "attachments" not in md
-    assert c1.execution_count is None and c1.metadata == {"tags": ["hide-input"]}
+    assert c1.execution_count == 3 and c1.metadata == {"tags": ["hide-input"]}
     assert c1.outputs == [new_output("stream", name="stdout", text="1\n")]
     assert c2.outputs[0]["data"] == {"text/plain": "<Figure>"} and c2.outputs[0]["metadata"] == {}
     assert c2.outputs[1]["data"] == {"text/plain": "2", "text/html": "<b>2</b>"}
-    assert c2.outputs[1]["execution_count"] is None
+    assert c2.outputs[1]["execution_count"] == 4
     assert c3.outputs[0]["data"] == {}
     assert c2.metadata == {"mystnb": {"figure": {"name": "fig-a"}}}
     # ids derive from the source: equal sources get distinct ids, and a re-strip changes nothing

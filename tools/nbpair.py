@@ -2,7 +2,8 @@
 
 The ``.ipynb`` exists for nbval only: it is regenerated from the ``.md`` (jupytext), executed (nbclient, no
 timing metadata) and stripped to TEXT outputs (images, widget views and widget state removed after execution;
-execution counts cleared; cell ids derived from the source so a re-run changes only what the code prints).
+cell ids derived from the source so a re-run changes only what the code prints). Execution counts stay: a fresh
+kernel numbers the cells 1, 2, ... (nothing random), and nbval treats a code cell without one as never run.
 
 Usage::
 
@@ -59,7 +60,6 @@ def strip(nb):
         if cell.cell_type != "code":
             cell.pop("attachments", None)
             continue
-        cell.execution_count = None
         outputs = []
         for out in cell.outputs:
             if out.output_type in ("display_data", "execute_result"):
@@ -71,8 +71,6 @@ def strip(nb):
                 if widget:  # the repr of a widget is its children's reprs (frame bytes included): drop it
                     out["data"].pop("text/plain", None)
                 out["metadata"] = type(out.get("metadata", {}))()
-                if out.output_type == "execute_result":
-                    out["execution_count"] = None
             outputs.append(out)
         cell.outputs = outputs
     return nb
