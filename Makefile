@@ -67,7 +67,7 @@ lab: $(STAMP)
 	@mkdir -p _build/lab-settings/@jupyterlab/docmanager-extension
 	@printf '{"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}\n' \
 		> _build/lab-settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings
-	JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/_build/lab-settings $(BIN)/jupyter lab book/
+	JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/_build/lab-settings $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book/
 
 ## bench: the benchmark sweeps of Chapter 4 (writes book/data/; 14 GiB memory budget, for a 24 GiB machine); bench-quick: the small grid
 bench: $(STAMP)

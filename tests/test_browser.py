@@ -3,7 +3,8 @@
 Run after the HTML build (``make html``; ``make test`` does both, in that order). Per page it checks what a reader
 would notice: math left as raw TeX, console errors, requests that leave the book's folder (a CDN, a font server),
 output boxes wider than the page, and that every "Try it" frame panel moves: each slider, pressed with the arrow
-keys as a user would, changes the visible frame, and exactly one frame is visible at any time.
+keys as a user would, changes the visible frame, and exactly one frame is visible at any time; no widget control sits outside such a panel (with no kernel
+behind the page it would move nothing: a live panel belongs in a ``remove-cell`` cell, for ``make lab``).
 
 A screenshot of every page (and of every panel after its sliders moved) goes to ``_build/screenshots/``.
 
@@ -178,6 +179,16 @@ return [...document.querySelectorAll('.widget-vbox')].filter(v => {
 });
 """
 
+# controls outside every frame panel: with no kernel behind the page they move nothing
+DEAD_CONTROLS = """
+const panels = arguments[0];
+const kinds = ['widget-slider', 'widget-checkbox', 'widget-dropdown', 'widget-toggle-buttons', 'widget-radio',
+               'widget-text', 'widget-play', 'jupyter-button'];
+return [...document.querySelectorAll(kinds.map(k => '.' + k).join(', '))]
+  .filter(c => !panels.some(p => p.contains(c)))
+  .map(c => kinds.find(k => c.classList.contains(k)) + ': ' + (c.textContent || '').trim().slice(0, 40));
+"""
+
 VISIBLE_FRAMES = """
 return [...arguments[0].querySelectorAll('img.widget-image')].filter(i => {
   const r = i.getBoundingClientRect();
@@ -236,6 +247,8 @@ def _exercise_panels(driver, page: str) -> dict:
         problems.append(f"{expected} frame panels in the widget state, {len(panels)} rendered as "
                         f".widget-vbox > (.widget-slider..., .widget-box > img.widget-image)")
 
+    dead = driver.execute_script(DEAD_CONTROLS, panels)
+
     def visible(panel):
         return driver.execute_script(VISIBLE_FRAMES, panel)
 
@@ -284,7 +297,7 @@ def _exercise_panels(driver, page: str) -> dict:
                 problems.append(f"panel {p}, slider {s}: moving back did not restore the first frame")
         driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", panel)
         panel.screenshot(str(_shot_name(page, f"--panel{p}")))
-    return {"panel_problems": problems, "panels": len(panels), "moves": moves}
+    return {"panel_problems": problems, "panels": len(panels), "moves": moves, "dead": dead}
 
 
 def _report(driver, page: str) -> dict:
@@ -354,3 +367,11 @@ def test_outputs_do_not_overflow(browser, page):
 def test_frame_panels_move(browser, page):
     rep = _report(browser, page)
     assert not rep["panel_problems"], f"{page}:\n  " + "\n  ".join(rep["panel_problems"])
+
+
+@params
+def test_no_dead_controls(browser, page):
+    dead = _report(browser, page)["dead"]
+    assert not dead, (f"{page}: widget controls outside a frame panel (they do nothing without a kernel; build the "
+                      f"panel with firesets.widgets.frames.frame_panel, or tag the cell remove-cell):\n  "
+                      + "\n  ".join(dead[:10]))
