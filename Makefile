@@ -45,8 +45,16 @@ html: $(STAMP) assets
 nb: $(STAMP)
 	$(BIN)/python tools/nbpair.py refresh $(NB)
 
-## test: unit tests (with the pairing test), nbval on the paired notebooks, the book build, the real-browser test
-test: unit nbval html browser
+## test: unit tests (with the pairing test), nbval on the paired notebooks, the book build, the real-browser test.
+## Every step runs even when an earlier one fails (the browser then reads whatever HTML was built); the target
+## fails at the end, naming the failed steps.
+test: $(STAMP)
+	@failed=""; for step in unit nbval html browser; do \
+		echo "== make $$step"; SECONDS=0; \
+		$(MAKE) --no-print-directory $$step || failed="$$failed $$step"; \
+		echo "== make $$step: $${SECONDS}s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; echo "make test: all steps passed"
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -p no:cacheprovider --ignore=tests/test_browser.py
