@@ -56,8 +56,12 @@ def missing(pkg: dict, vendor: Path = VENDOR) -> list[str]:
 
 def fetch(name: str, pkg: dict, vendor: Path = VENDOR) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        res = subprocess.run(["npm", "pack", "--silent", name, "--pack-destination", tmp],
-                             capture_output=True, text=True)
+        try:
+            res = subprocess.run(["npm", "pack", "--silent", name, "--pack-destination", tmp],
+                                 capture_output=True, text=True)
+        except FileNotFoundError:
+            raise SystemExit(f"assets: {name} is missing from _assets/vendor/ and npm is not installed "
+                             "(Debian: apt-get install npm; .ci/run does this)") from None
         if res.returncode != 0:
             raise SystemExit(f"npm pack {name} failed:\n{res.stderr}")
         tgz = next(Path(tmp).glob("*.tgz"))
