@@ -227,13 +227,14 @@ def _shot_name(page: str, suffix: str = "") -> Path:
 
 
 def _full_page_screenshot(driver, path: Path, height: int):
-    import base64
-
-    h = max(400, min(int(height), 16000))
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": 1280, "height": h, "scale": 1}})
-    path.write_bytes(base64.b64decode(shot["data"]))
+    """The whole page: the window is made as tall as the page (at most 16000 px), shot, and put back."""
+    w, h = driver.get_window_size()["width"], driver.get_window_size()["height"]
+    driver.set_window_size(w, max(h, min(int(height) + 200, 16000)))
+    try:
+        driver.execute_script("window.scrollTo(0, 0)")
+        driver.save_screenshot(str(path))
+    finally:
+        driver.set_window_size(w, h)
 
 
 def _exercise_panels(driver, page: str) -> dict:
