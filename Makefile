@@ -68,7 +68,7 @@ nbval: $(STAMP)
 
 ## browser: headless Chromium over every page of _build/html (run after `make html`); screenshots in _build/screenshots
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider -rs
+	$(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider -rfEs
 
 ## lab: JupyterLab that opens the .md chapters as notebooks (jupytext), saving both files of each pair
 lab: $(STAMP)
