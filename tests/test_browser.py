@@ -3,8 +3,9 @@
 Run after the HTML build (``make html``; ``make test`` does both, in that order). Per page it checks what a reader
 would notice: math left as raw TeX, console errors, requests that leave the book's folder (a CDN, a font server),
 output boxes wider than the page, and that every "Try it" frame panel moves: each slider, pressed with the arrow
-keys as a user would, changes the visible frame, and exactly one frame is visible at any time; no widget control sits outside such a panel (with no kernel
-behind the page it would move nothing: a live panel belongs in a ``remove-cell`` cell, for ``make lab``).
+keys as a user would, changes the visible frame, and exactly one frame is visible at any time; no widget control
+sits outside such a panel (with no kernel behind the page it would move nothing: a live panel belongs in a
+``remove-cell`` cell, for ``make lab``).
 
 A screenshot of every page (and of every panel after its sliders moved) goes to ``_build/screenshots/``.
 
@@ -57,7 +58,8 @@ def _pages() -> list[str]:
     if not HTML.is_dir():
         return []
     skip = ("_static", "_sources", "_images")
-    return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html") if p.relative_to(HTML).parts[0] not in skip)
+    return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
+                  if p.relative_to(HTML).parts[0] not in skip)
 
 
 def _unavailable() -> str | None:
@@ -277,7 +279,9 @@ def _exercise_panels(driver, page: str) -> dict:
             now, top = float(handle.get_attribute("aria-valuenow")), float(handle.get_attribute("aria-valuemax"))
             if top == 0:
                 continue  # a one-value slider cannot move
-            forward, back = (Keys.ARROW_RIGHT, Keys.ARROW_LEFT) if now < top else (Keys.ARROW_LEFT, Keys.ARROW_RIGHT)
+            forward, back = Keys.ARROW_RIGHT, Keys.ARROW_LEFT
+            if now >= top:  # at the right end: move left first
+                forward, back = back, forward
             start = settle(panel, None)
             label0 = readout.text
             handle.send_keys(forward)

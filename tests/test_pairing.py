@@ -1,5 +1,5 @@
-"""Each chapter is one source: ``book/<chapter>.md``. Its pair ``book/<chapter>.ipynb`` (for nbval) must hold the same
-cells and text outputs only. Refresh a stale pair with ``make nb NB=book/<chapter>.md``.
+"""Each chapter is one source: ``book/<chapter>.md``. Its pair ``book/<chapter>.ipynb`` (for nbval) must hold the
+same cells and text outputs only. Refresh a stale pair with ``make nb NB=book/<chapter>.md``.
 
 The second half tests ``tools/nbpair.py`` itself on small hand-built notebooks.
 """
@@ -108,7 +108,8 @@ def _executed_notebook():
     })
     nb.cells = [
         new_markdown_cell("# Title", attachments={"a.png": {"image/png": PNG}}),
-        new_code_cell("print(1)", execution_count=3, metadata={"tags": ["hide-input"], "execution": {"iopub.status.idle": "2026-12-01T00:00:00Z"}},
+        new_code_cell("print(1)", execution_count=3,
+                      metadata={"tags": ["hide-input"], "execution": {"iopub.status.idle": "2026-12-01T00:00:00Z"}},
                       outputs=[new_output("stream", name="stdout", text="1\n")]),
         new_code_cell("fig", execution_count=4, metadata={"mystnb": {"figure": {"name": "fig-a"}}},
                       outputs=[new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"},
@@ -166,7 +167,8 @@ def test_differences_names_what_changed():
 
 
 def test_chapter_detection(tmp_path):
-    (tmp_path / "a.md").write_text("---\njupytext:\n  formats: ipynb,md:myst\nkernelspec:\n  name: python3\n---\n# A\n")
+    (tmp_path / "a.md").write_text(
+        "---\njupytext:\n  formats: ipynb,md:myst\nkernelspec:\n  name: python3\n---\n# A\n")
     (tmp_path / "b.md").write_text("# Plain page with $x$\n")
     (tmp_path / "c.md").write_text("---\ntitle: front matter, no kernel\n---\n# C\n")
     assert nbpair.chapters(tmp_path) == [tmp_path / "a.md"]
