@@ -19,7 +19,8 @@ def _surnames(entry) -> list[str]:
 
 
 def label_text(entry) -> str:
-    """``Surname, year`` / ``A and B, year`` / ``A et al., year``, as the citations in the text read."""
+    """``Surname, year`` / ``A and B, year`` / ``A et al., year`` (``n.d.`` without a year), as the citations
+    in the text read."""
     names = _surnames(entry)
     if not names:
         who = entry.fields.get("key", entry.key)
@@ -29,8 +30,7 @@ def label_text(entry) -> str:
         who = f"{names[0]} and {names[1]}"
     else:
         who = f"{names[0]} et al."
-    year = entry.fields.get("year", "")
-    return f"{who}, {year}" if year else who
+    return f"{who}, {entry.fields.get('year') or 'n.d.'}"
 
 
 class AuthorYearLabelStyle(BaseLabelStyle):

@@ -201,7 +201,7 @@ def test_author_year_labels(tmp_path):
 
     from pybtex.database import parse_string
 
-    spec = importlib.util.spec_from_file_location("firesets_bibstyle", BOOK / "_ext" / "firesets_bibstyle.py")
+    spec = importlib.util.spec_from_file_location("authoryear", BOOK.parent / "_ext" / "authoryear.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     bib = parse_string(
@@ -226,7 +226,8 @@ def test_toc_orders_the_chapters_and_lists_every_page():
     chapters = [c["file"] for c in parts["Chapters"]["chapters"]]
     assert parts["Chapters"].get("numbered") is True
     assert chapters == [f"book/{s}" for s in ("sparsity_at_init", "fire_sets_in_training", "correlation_trees",
-                                              "training_with_trees", "sgd_halfspace", "lower_bound")]
+                                              "training_with_trees", "beyond_one_machine", "sgd_halfspace",
+                                              "lower_bound")]
     back = [c["file"] for c in parts["Back matter"]["chapters"]]
     assert back == ["book/reproduction_report", "book/bibliography"]
     listed = set(chapters) | set(back) | {toc["root"]}
