@@ -31,5 +31,6 @@ def test_tiny_run_feeds_the_analysis(tmp_path):
 
 
 def test_memory_estimate():
-    # the estimate: P DTrees over ceil(m / P) rows (2 * pow2 slots per tree), W, X and a
-    assert bd.shard_memory_estimate(10, 3, 2, 2) == 2 * (8 * 3 * 2 * 8 + 8 * (5 + 3) * 2 + 8 * 5)
+    # the estimate: P DTrees over ceil(m / P) = 5 rows each: the (5, 3) leaves plus a heap of 2 * pow2(5) / L
+    # nodes per tree with leaf blocks of L = 2 (the largest power of two with L n <= 8), W, X and a
+    assert bd.shard_memory_estimate(10, 3, 2, 2) == 2 * (8 * 3 * (5 + 2 * 8 // 2) + 8 * (5 + 3) * 2 + 8 * 5)
