@@ -1,4 +1,4 @@
-"""A hand-built results file of ``python -m firesets.bench_distributed`` with known constants (for the tests)."""
+"""A hand-built results file of ``python -m firesets.bench --sweep distributed`` with known constants (for the tests)."""
 
 C_PAIR, C0, C1, TO, FROM = 1e-6, 1e-3, 2e-4, 100, 120
 

@@ -102,7 +102,7 @@ def test_live_check_matches_one_machine():
 def test_texts_wrap_and_say_what_was_computed():
     d = fake_data()
     d["settings"].update(eta=1.0, steps=8, mem_gib=3.0)
-    d["command"] = "python -m firesets.bench_distributed"
+    d["command"] = "python -m firesets.bench --sweep distributed"
     d["machine"] = {"cpu_model": "cpu", "cpu_count": 2, "memory_bytes": 2**34, "numpy": "1", "dask": "2",
                     "distributed": "3"}
     c = A.constants(d)

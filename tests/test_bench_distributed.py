@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from firesets import bench_distributed as bd  # noqa: E402
+from firesets.bench import distributed as bd  # noqa: E402
 from firesets.analysis import beyond_one_machine as A  # noqa: E402
 
 

@@ -1,7 +1,7 @@
 """What the chapter "Beyond one machine" computes from ``book/data/distributed_scaling.json`` and a small live run.
 
-Chapter: ``book/beyond_one_machine.md``. The results file is written by ``python -m firesets.bench_distributed``
-(:mod:`firesets.bench_distributed`). From it: the per-step time and traffic of the sharded DTree step on the local
+Chapter: ``book/beyond_one_machine.md``. The results file is written by ``python -m firesets.bench --sweep distributed``
+(:mod:`firesets.bench.distributed`). From it: the per-step time and traffic of the sharded DTree step on the local
 cluster, three measured constants (seconds per firing pair on a shard; the client's fixed and per-shard cost of a
 round trip; payload bytes per shard and step), and from those the layout of wider networks over ``P`` machines:
 memory per worker, bytes per step, a modelled step time and where the client becomes the bottleneck.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from firesets.bench_distributed import shard_memory_estimate
+from firesets.bench.distributed import shard_memory_estimate
 from firesets.network import paper_threshold
 from firesets.sparsity import expected_fire_count
 

@@ -1,6 +1,7 @@
 """``python -m firesets.bench``: the benchmark sweeps that write ``book/data/`` (one thread, machine recorded).
 
-``--sweep gd`` (the default) is :mod:`firesets.bench.gd`, the GD steppers of Chapter 4; ``--sweep all`` runs every
+``--sweep gd`` (the default) is :mod:`firesets.bench.gd`, the GD steppers of Chapter 4; ``--sweep distributed``
+is :mod:`firesets.bench.distributed`, the DTree sharded over neurons on a local Dask cluster; ``--sweep all`` runs every
 sweep of :data:`SWEEPS`. The other flags go to the sweep (``--quick``, ``--tiny``, ``--out``, ``--mem-gib``,
 ``--seed``, ``--no-progress``).
 """
@@ -8,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 
-from . import gd
+from . import distributed, gd
 from .gd import ETA, GRIDS, live_time, make_data, memory_estimate, run, time_config
 
 __all__ = ["SWEEPS", "main", "ETA", "GRIDS", "live_time", "make_data", "memory_estimate", "run", "time_config"]
 
 #: the sweeps by name: each takes the remaining command-line arguments and returns an exit code
-SWEEPS = {"gd": gd.main}
+SWEEPS = {"gd": gd.main, "distributed": distributed.main}
 
 
 def main(argv=None) -> int:

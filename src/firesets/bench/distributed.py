@@ -1,4 +1,4 @@
-"""``python -m firesets.bench_distributed``: GD with the DTree sharded over neurons on a local Dask cluster.
+"""``python -m firesets.bench --sweep distributed``: GD with the DTree sharded over neurons on a local Dask cluster.
 
 Chapter: ``book/beyond_one_machine.md``. Writes ``book/data/distributed_scaling.json`` (``--out`` another path).
 
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import paper_threshold
-from .trees import estimate_memory_bytes
+from ..network import paper_threshold
+from ..trees import estimate_memory_bytes
 
 __all__ = ["DEFAULTS", "shard_memory_estimate", "machine_info", "run", "main"]
 
@@ -214,7 +214,7 @@ def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_g
         in_process.append(entry)
     data = {
         "schema_version": SCHEMA_VERSION,
-        "command": "python -m firesets.bench_distributed " + " ".join(sys.argv[1:]),
+        "command": "python -m firesets.bench --sweep distributed " + " ".join(sys.argv[1:]),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
         "settings": {k: s[k] for k in s} | {"threshold": "sqrt(0.4 ln m)", "data": "unit sphere, labels +-1",
@@ -234,8 +234,8 @@ def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_g
 
 
 def main(argv=None) -> int:
-    """Command line: ``python -m firesets.bench_distributed [--out PATH] [--tiny] [--mem-gib G]``."""
-    parser = argparse.ArgumentParser(prog="python -m firesets.bench_distributed",
+    """Command line: ``python -m firesets.bench --sweep distributed [--out PATH] [--tiny] [--mem-gib G]``."""
+    parser = argparse.ArgumentParser(prog="python -m firesets.bench --sweep distributed",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=None, help="output .json (default book/data/distributed_scaling.json)")
     parser.add_argument("--mem-gib", type=float, default=DEFAULTS["mem_gib"],
