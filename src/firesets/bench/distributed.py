@@ -107,7 +107,7 @@ def _summarize_log(log) -> dict:
 
 
 def _run_cluster(client, m, X, y, shards, steps, eta, seed):
-    from .distributed import ShardedGD
+    from ..distributed import ShardedGD
 
     t0 = time.perf_counter()
     run = ShardedGD.from_seed(m, X, y, client=client, shards=shards, seed=seed)
@@ -128,7 +128,7 @@ def _run_cluster(client, m, X, y, shards, steps, eta, seed):
 
 def _run_in_process(m, X, y, steps, eta, seed):
     """One shard holding every neuron, in this process: the shard code's one-machine time, no Dask."""
-    from .distributed import _Shard
+    from ..distributed import _Shard
 
     t0 = time.perf_counter()
     sh = _Shard(X, y, paper_threshold(m), m, 0, m, seed=seed)
@@ -145,7 +145,7 @@ def _run_in_process(m, X, y, steps, eta, seed):
 
 
 def _overhead(client, X, y, shard_counts, steps, eta, seed):
-    from .distributed import ShardedGD
+    from ..distributed import ShardedGD
 
     rows = []
     for P in shard_counts:
@@ -168,7 +168,7 @@ def _overhead(client, X, y, shard_counts, steps, eta, seed):
 def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_gib=None, seed=None,
         overhead_shards=None, progress=True) -> dict:
     """Run the three measurements and write the JSON (``out``: default ``book/data/distributed_scaling.json``)."""
-    from .distributed import local_cluster
+    from ..distributed import local_cluster
 
     s = dict(DEFAULTS)
     for k, v in dict(log2m=log2m, workers=workers, n=n, d=d, steps=steps, mem_gib=mem_gib, seed=seed,
