@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firesets import CorrelationDTree, CorrelationWTree, TwoLayerReLU
-from firesets.steps import StepRecord, dense_gd_step, sparse_forward, sparse_gd_step
+from firesets.steps import StepRecord, add_rows_CX, dense_gd_step, sparse_forward, sparse_gd_step
 
 TREES = [CorrelationDTree, CorrelationWTree]
 
@@ -99,7 +99,7 @@ def test_sparse_forward_against_the_network():
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**16), m=st.integers(1, 40), n=st.integers(1, 6), d=st.integers(1, 5),
+@given(seed=st.integers(0, 2**16), m=st.integers(1, 40), n=st.integers(1, 12), d=st.integers(1, 5),
        b=st.floats(-1.0, 1.5), eta=st.floats(0.01, 20.0))
 def test_dense_step_against_the_loop_gradient(seed, m, n, d, b, eta):
     rng = np.random.default_rng(seed)
@@ -122,3 +122,22 @@ def test_dense_step_strict_at_the_threshold():
     _, F = dense_gd_step(W2, X, a, 1.0, y, 0.1)
     assert F[:, 0].tolist() == [False, True]  # <w_1, x> = b does not fire
     assert np.array_equal(W2[0], W[0]) and not np.array_equal(W2[1], W[1])
+
+
+@pytest.mark.parametrize("n", [1, 8, 9, 20])  # both branches of the dense update (compiled pass, BLAS blocks)
+def test_dense_step_across_row_blocks(n):
+    rng = np.random.default_rng(n)
+    m, d = 2500, 7  # three blocks of 1024 rows, the last one partial
+    net = TwoLayerReLU.init(m, d, b=0.3, rng=rng)
+    X, y = _unit(rng, n, d), rng.standard_normal(n)
+    W = net.W.copy()
+    dense_gd_step(W, X, net.a, net.b, y, 0.5)
+    np.testing.assert_allclose(W, net.W - 0.5 * net.gradient(X, y), rtol=0, atol=1e-12)
+
+
+def test_add_rows_CX_against_numpy():
+    rng = np.random.default_rng(1)
+    W, C, X = rng.standard_normal((33, 5)), rng.standard_normal((33, 4)), rng.standard_normal((4, 5))
+    want = W + C @ X
+    add_rows_CX(W, C, X)
+    np.testing.assert_allclose(W, want, rtol=1e-13, atol=1e-13)
