@@ -84,7 +84,7 @@ def test_random_operation_sequences_against_brute_force(cls, m, n, d, dup, data)
     dtree = cls is CorrelationDTree
     Wc = W.copy()
     for _ in range(data.draw(st.integers(1, 10))):
-        op = data.draw(st.sampled_from(["update", "update_many", "query", "query_all", "query_many"]))
+        op = data.draw(st.sampled_from(["update", "update_many", "add_many", "query", "query_all", "query_many"]))
         t.counters.reset()
         if op == "update":
             r = int(rng.integers(m))
@@ -105,6 +105,13 @@ def test_random_operation_sequences_against_brute_force(cls, m, n, d, dup, data)
             u = np.unique(R)
             written = n * len(_ancestors(u, m)) if dtree else u.size * (n + _pow2(n) - 1)
             assert t.counters.inner_products == n * u.size and t.counters.nodes_written == written
+        elif op == "add_many":
+            R = np.flatnonzero(rng.random(m) < 0.5)  # strictly increasing, possibly empty
+            D = rng.integers(-2, 3, (R.size, d)).astype(float)
+            t.add_many(R, D)
+            Wc[R] += D
+            written = n * len(_ancestors(R, m)) if dtree else R.size * (n + _pow2(n) - 1)
+            assert t.counters.inner_products == n * R.size and t.counters.nodes_written == written
         else:
             C = X @ Wc.T
             # ties (values in C), above the maximum, below the minimum, and in between
@@ -384,3 +391,41 @@ def test_large_tree_built_in_chunks_against_brute_force(n):
         ei, er = np.nonzero(C > tau)
         assert np.array_equal(i, ei) and np.array_equal(r, er) and np.array_equal(p, C[ei, er])
         assert t.counters.nodes_visited == sum(_dfs_visits(row, tau) for row in C)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_add_many_refuses_bad_input_and_changes_nothing(cls):
+    rng = np.random.default_rng(0)
+    W, X = rng.standard_normal((9, 3)), rng.standard_normal((4, 3))
+    t = cls(W, X)
+    before_W, before_C = t.W.copy(), t.correlations.copy()
+    bad = [
+        (np.array([3, 1]), np.zeros((2, 3)), "increasing"),  # unsorted
+        (np.array([1, 1]), np.zeros((2, 3)), "increasing"),  # repeated
+        (np.array([1, 9]), np.zeros((2, 3)), "R"),  # out of range
+        (np.array([1, 2]), np.zeros((2, 2)), "D"),  # wrong shape
+        (np.array([1, 2]), np.array([[0.0, np.nan, 0.0], [0.0, 0.0, 0.0]]), "D"),  # NaN
+    ]
+    for R, D, word in bad:
+        with pytest.raises(ValueError, match=word):
+            t.add_many(R, D)
+    with pytest.raises(TypeError, match="R"):
+        t.add_many(np.array([0.5]), np.zeros((1, 3)))
+    assert np.array_equal(t.W, before_W) and np.array_equal(t.correlations, before_C)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_add_many_equals_update_many_on_floats(cls):
+    rng = np.random.default_rng(5)
+    W, X = rng.standard_normal((300, 6)), rng.standard_normal((5, 6))
+    a, b = cls(W, X), cls(W, X)
+    R = np.flatnonzero(rng.random(300) < 0.3)
+    D = rng.standard_normal((R.size, 6))
+    a.add_many(R, D)
+    b.update_many(R, W[R] + D)
+    np.testing.assert_array_equal(a.W, b.W)
+    np.testing.assert_allclose(a.correlations, b.correlations, rtol=1e-12, atol=1e-12)
+    for tau in (-1.0, 0.0, 0.7):
+        for x, y in zip(a.query_all(tau), b.query_all(tau)):
+            np.testing.assert_array_equal(x, y)
+    assert a.check_invariant()

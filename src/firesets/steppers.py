@@ -121,20 +121,6 @@ def _descend_rows(W, P, U, G, X, eta):  # pragma: no cover - compiled
             P[r, i] = s
 
 
-@njit(cache=True)
-def _descended_rows(W, U, G, X, eta, Z):  # pragma: no cover - compiled
-    n, d = X.shape
-    for j in range(U.size):  # Z[j] = w_{U[j]} - eta sum_i G[j, i] x_i
-        r = U[j]
-        for q in range(d):
-            Z[j, q] = W[r, q]
-        for i in range(n):
-            c = eta * G[j, i]
-            if c != 0.0:
-                for q in range(d):
-                    Z[j, q] -= c * X[i, q]
-
-
 # ------------------------------------------------------------------------------------------------ steppers
 class _Stepper:
     """Shared construction and records: validates ``(net, X, y)`` once; never mutates ``net``."""
@@ -281,13 +267,13 @@ class _TreeStepper(_Stepper):
         return self.tree.W
 
     def _descend(self, U, G, eta):
-        """``w_r <- w_r - eta sum_i G[r, i] x_i`` for ``r`` in ``U``, then UPDATE the tree (one batch)."""
+        """``w_r <- w_r - eta sum_i G[r, i] x_i`` for ``r`` in ``U``: UPDATE by increments (``add_many``)."""
         if U.size:
             if self._Z.shape[0] < U.size:  # a buffer reused across steps (grown as the union grows)
                 self._Z = np.empty((min(2 * U.size, self.m), self.d))
-            Z = self._Z[: U.size]
-            _descended_rows(self.tree.W, U, G, self.X, eta, Z)
-            self.tree.update_many(U, Z)
+            D = np.matmul(G, self.X, out=self._Z[: U.size])
+            D *= -eta
+            self.tree.add_many(U, D)
 
     def step(self, eta, record: bool = True) -> StepRecord | None:
         """One GD step ``W(t+1) = W(t) - eta dL/dW``; returns the record of ``W(t)``."""

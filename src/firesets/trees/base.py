@@ -193,6 +193,27 @@ class _CorrelationTree:
         self._W[R] = Z
         self._store(R, Z @ self._X.T)
 
+    def add_many(self, R, D) -> None:
+        """UPDATE by increments: ``w_{R[k]} <- w_{R[k]} + D[k]`` for strictly increasing ``R``.
+
+        The same result as ``update_many(R, W[R] + D)``, in one pass over the changed rows: each row is read,
+        moved and correlated with the ``n`` points while it is in cache (:func:`~firesets.trees.kernels.add_rows`),
+        then the trees are repaired as in :meth:`update_many`. This is how a GD step updates the fired neurons.
+        Validation happens before anything is written.
+        """
+        R = _check_index_array(R, "R", self.m)
+        D = np.asarray(D)
+        if D.ndim != 2 or D.shape != (R.size, self.d):
+            raise ValueError(f"D: expected shape ({R.size}, {self.d}) (one row per index of R), got {D.shape}")
+        if R.size == 0:
+            return
+        if R.size > 1 and not bool(np.all(R[1:] > R[:-1])):
+            raise ValueError("R: expected strictly increasing indices (each neuron once, sorted)")
+        D = _as_matrix(D, "D", cols=self.d)
+        V = np.empty((R.size, self.n))
+        kernels.add_rows(self._W, R, D, self._X, V)
+        self._store(R, V)
+
     def query_all(self, tau, order: str = "data", values: bool = False):
         """QUERY of every tree: all pairs ``(i, r)`` with ``<w_r, x_i> > tau`` (strict).
 

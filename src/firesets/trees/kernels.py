@@ -30,6 +30,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 __all__ = [
+    "add_rows",
     "forest_build",
     "forest_find",
     "forest_set_rows",
@@ -78,6 +79,27 @@ def _prefetch(typingctx, arr, idx):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@njit(cache=True, fastmath=True)  # the d-loops vectorized
+def add_rows(W, R, D, X, V):
+    """``w_{R[k]} += D[k]`` in place and ``V[k, i] = <w_{R[k]}, x_i>``: one visit per changed row (UPDATE's new
+    rows and their ``n`` inner products together, for :meth:`~firesets.trees.base._CorrelationTree.add_many`)."""
+    n, d = X.shape
+    wflat = W.reshape(-1)
+    for k in range(R.size):
+        if k + PREFETCH_AHEAD < R.size:  # the row a few steps ahead: its cache lines, requested now
+            ahead = R[k + PREFETCH_AHEAD] * d
+            for q in range(0, d, 8):
+                _prefetch(wflat, ahead + q)
+        r = R[k]
+        for q in range(d):
+            W[r, q] += D[k, q]
+        for i in range(n):
+            s = 0.0
+            for q in range(d):
+                s += W[r, q] * X[i, q]
+            V[k, i] = s
 
 
 @njit(cache=True)
