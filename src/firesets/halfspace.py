@@ -77,10 +77,48 @@ def _node_count(s: int, leaf: int) -> int:
 
 
 @njit(cache=True)
+def _select(keys, order, kth):
+    """Permute ``keys`` and ``order`` together so that ``keys[:kth] <= keys[kth] <= keys[kth+1:]`` (quickselect)."""
+    lo = 0
+    hi = keys.shape[0] - 1
+    while hi > lo:
+        mid = (lo + hi) // 2  # median of three as the pivot
+        if keys[mid] < keys[lo]:
+            keys[mid], keys[lo] = keys[lo], keys[mid]
+            order[mid], order[lo] = order[lo], order[mid]
+        if keys[hi] < keys[lo]:
+            keys[hi], keys[lo] = keys[lo], keys[hi]
+            order[hi], order[lo] = order[lo], order[hi]
+        if keys[hi] < keys[mid]:
+            keys[hi], keys[mid] = keys[mid], keys[hi]
+            order[hi], order[mid] = order[mid], order[hi]
+        pivot = keys[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while keys[i] < pivot:
+                i += 1
+            while keys[j] > pivot:
+                j -= 1
+            if i <= j:
+                keys[i], keys[j] = keys[j], keys[i]
+                order[i], order[j] = order[j], order[i]
+                i += 1
+                j -= 1
+        if kth <= j:
+            hi = j
+        elif kth >= i:
+            lo = i
+        else:
+            return
+
+
+@njit(cache=True)
 def _build_kernel(P, leaf, n_nodes):
     """Ball tree over the rows of ``P``: median split on the coordinate of largest spread, exact radii."""
     s, d = P.shape
     perm = np.arange(s)
+    Pw = P.copy()  # the points kept in tree order: a node's points are contiguous rows (sequential reads)
     lo = np.empty(n_nodes, np.int64)
     hi = np.empty(n_nodes, np.int64)
     left = np.full(n_nodes, -1, np.int64)
@@ -109,9 +147,8 @@ def _build_kernel(P, leaf, n_nodes):
             mn[j] = np.inf
             mx[j] = -np.inf
         for q in range(a, e):
-            p = perm[q]
             for j in range(d):
-                v = P[p, j]
+                v = Pw[q, j]
                 C[k, j] += v
                 if v < mn[j]:
                     mn[j] = v
@@ -121,10 +158,9 @@ def _build_kernel(P, leaf, n_nodes):
             C[k, j] /= cnt
         r2 = 0.0
         for q in range(a, e):
-            p = perm[q]
             t = 0.0
             for j in range(d):
-                diff = P[p, j] - C[k, j]
+                diff = Pw[q, j] - C[k, j]
                 t += diff * diff
             if t > r2:
                 r2 = t
@@ -140,12 +176,13 @@ def _build_kernel(P, leaf, n_nodes):
                 bs = mx[j] - mn[j]
                 best = j
         seg = perm[a:e].copy()
-        keys = np.empty(cnt)
-        for q in range(cnt):
-            keys[q] = P[seg[q], best]
-        order = np.argsort(keys, kind="mergesort")
+        rows = Pw[a:e].copy()
+        keys = rows[:, best].copy()
+        order = np.arange(cnt)
+        _select(keys, order, cnt // 2)  # O(cnt) median split (the build is O(m log m) point moves)
         for q in range(cnt):
             perm[a + q] = seg[order[q]]
+            Pw[a + q] = rows[order[q]]
         mid = a + cnt // 2
         l_ = nxt
         r_ = nxt + 1
@@ -161,7 +198,7 @@ def _build_kernel(P, leaf, n_nodes):
         stack[top] = r_
         stack[top + 1] = l_
         top += 2
-    return perm, lo, hi, left, right, parent, C, rho, leaf_of, work
+    return perm, Pw, lo, hi, left, right, parent, C, rho, leaf_of, work
 
 
 @njit(cache=True)
@@ -267,11 +304,10 @@ class _Block:
 
     def __init__(self, ids: np.ndarray, P: np.ndarray, leaf: int):
         s = P.shape[0]
-        perm, self.lo, self.hi, self.left, self.right, self.parent, self.C, self.rho, self.leaf_of, work = (
+        perm, self.Pp, self.lo, self.hi, self.left, self.right, self.parent, self.C, self.rho, self.leaf_of, work = (
             _build_kernel(P, leaf, _node_count(s, leaf)))
         self.work = int(work)
         self.ids = np.ascontiguousarray(ids[perm], dtype=np.int64)
-        self.Pp = np.ascontiguousarray(P[perm])
         self.alive = np.ones(s, dtype=np.bool_)
         self.dead = 0
         self.rho_sum0 = float(self.rho.sum())
