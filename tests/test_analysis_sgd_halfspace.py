@@ -1,0 +1,91 @@
+"""The SGD chapter's analysis: fits against closed forms, summaries against hand-built results, the verdicts."""
+import math
+
+import numpy as np
+import pytest
+
+from firesets.analysis import sgd_halfspace as an
+
+
+def test_fit_exponent_recovers_a_power_law():
+    ms = 2.0 ** np.arange(10, 20, 2)
+    assert math.isclose(an.fit_exponent(ms, 3 * ms ** 0.8), 0.8, abs_tol=1e-12)
+    with pytest.raises(ValueError, match="ms"):
+        an.fit_exponent([4], [1])
+    with pytest.raises(ValueError, match="ys"):
+        an.fit_exponent([4, 8], [0, 1])
+
+
+def test_hsr_bound_exponent():
+    assert an.hsr_bound_exponent(2) == 0.0 and an.hsr_bound_exponent(3) == 0.0
+    assert an.hsr_bound_exponent(4) == 0.5 and an.hsr_bound_exponent(5) == 0.5
+    assert math.isclose(an.hsr_bound_exponent(64), 1 - 1 / 32)
+
+
+def test_exactness_check_small_run_is_exact():
+    r = an.exactness_check(m=300, d=3, B=4, T=5, n=40)
+    assert r["exact"] and r["queries"] == 2 * 5 * 4 and r["query_mismatches"] == 0
+    assert set(r["methods"]) == {"dense", "scan", "halfspace", "balltree", "dtree"}
+
+
+def _query_data():
+    cfg = []
+    for d, alpha, ts in [(3, 0.25, 0.1), (64, 1.0, 5.0)]:
+        for m in [2 ** 14, 2 ** 16, 2 ** 18]:
+            cfg.append({"d": d, "m": m, "status": "ok", "B": 8, "t_query": ts * m / 2 ** 18, "t_scan": m / 2 ** 18,
+                        "per_query": {"nodes_visited": m ** alpha, "tests_failed": 0.0,
+                                      "points_tested": m if d == 64 else 10.0, "points_reported": 5.0}})
+    cfg.append({"d": 64, "m": 2 ** 20, "status": "skipped", "reason": "x"})
+    return {"configs": cfg}
+
+
+def test_query_summary_and_dimension_verdict():
+    rows = an.query_summary(_query_data())
+    r3, r64 = rows
+    assert math.isclose(r3["exp_beyond"], 0.25) and math.isclose(r64["exp_beyond"], 1.0)
+    assert math.isclose(r3["speedup_top"], 10.0) and math.isclose(r64["speedup_top"], 0.2)
+    assert r64["tested_fraction_top"] == 1.0 and r64["skipped"] == [2 ** 20]
+    assert an.dimension_verdict(rows) == 64
+
+
+def _step_data():
+    configs = []
+    for m in [2 ** 14, 2 ** 16]:
+        hs = {"status": "ok", "t_step": 1e-3 * (m / 2 ** 14) ** 0.5,
+              "counters": {"nodes_visited": m ** 0.5, "points_tested": 0.0}}
+        configs.append({"d": 3, "B": 8, "m": m, "methods": {
+            "dense": {"status": "ok", "t_step": 1e-2 * m / 2 ** 14},
+            "scan": {"status": "ok", "t_step": 5e-3 * m / 2 ** 14},
+            "halfspace": hs, "balltree": {"status": "skipped"}}})
+    return {"configs": configs}
+
+
+def test_step_table_and_count_exponent():
+    rows = an.step_table(_step_data())
+    assert [r["best"] for r in rows] == ["halfspace", "halfspace"]
+    assert math.isclose(rows[0]["hs_over_dense"], 0.1) and rows[0]["times"]["balltree"] is None
+    e = an.step_counts_exponent(_step_data(), 3, 8)
+    assert math.isclose(e["exp_work"], 0.5) and math.isclose(e["exp_time"], 0.5)
+
+
+def test_fired_summary_against_hand_counts():
+    data = {"stream": [{"m": 1024, "seed": s, "k_max_per_step": [10, 20 + s], "k_mean_per_step": [5.0, 7.0]}
+                       for s in range(2)]}
+    (r,) = an.fired_summary(data)
+    assert r["k_max"] == 21 and math.isclose(r["c_max"], 21 / 1024 ** 0.8)
+    assert r["k_mean_first"] == 5.0 and r["k_mean_last"] == 7.0 and r["seeds"] == 2
+
+
+def test_update_summary_ratio():
+    data = {"configs": [{"m": 2 ** 10, "dynamic": "logarithmic", "rebuild_factor": None, "changed": 10,
+                         "work": 1210, "rebuilds": 0, "t_update": 1e-5, "nodes_visited_first": 10.0,
+                         "nodes_visited_last": 20.0}]}
+    (r,) = an.update_summary(data)
+    assert math.isclose(r["work_per_change"], 121.0) and math.isclose(r["ratio_log2sq"], 1.0)
+    assert r["variant"] == "logarithmic" and math.isclose(r["visits_growth"], 2.0)
+
+
+def test_convergence_summary_slope():
+    by_M = [{"M": M, "iterations_to_eps": {"0.1": int(100 * M ** 2 / 0.01), "0.05": None}} for M in (1.0, 2.0)]
+    s = an.convergence_summary({"by_M": by_M})
+    assert math.isclose(s["exp_vs_M2_over_eps2"], 1.0) and len(s["missing"]) == 2
