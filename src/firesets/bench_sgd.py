@@ -41,7 +41,7 @@ PARTS = ("query", "step", "fired", "update", "convergence")
 
 GRIDS = {
     "full": {
-        "query": {"d": [2, 3, 4, 8, 16, 64], "log2m": list(range(10, 23, 2)), "B": 8, "budget_s": 40.0},
+        "query": {"d": [2, 3, 4, 8, 16, 64], "log2m": list(range(10, 23, 2)), "B": 8, "budget_s": 60.0},
         "step": {"d": [3, 8, 64], "log2m": [12, 14, 16, 18, 20], "B": [1, 8, 64], "n": 128, "steps": 4,
                  "budget_s": 2.5, "dtree_max_log2m": 18},
         "fired": {"d": 16, "log2m": [10, 12, 14, 16, 18], "seeds": [0, 1, 2], "T": 100, "B": 16, "digits_n": 1797,

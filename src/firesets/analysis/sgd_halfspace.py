@@ -262,3 +262,112 @@ def verdicts(exact: dict, data: dict) -> dict:
             f"({len(cs['points'])} (M, eps) pairs reached, {len(cs['missing'])} not within the run); "
             f"O(M^2/eps^2) is an upper bound, so a smaller exponent agrees with it.")
     return out
+
+
+# ------------------------------------------------------------------------------------------------ tables
+def _l2(m) -> str:
+    return f"2^{int(round(math.log2(m)))}"
+
+
+def query_frame(data: dict):
+    """The curse-of-dimension table (pandas): fitted exponents against the bounds, speed-up at the largest m."""
+    import pandas as pd
+
+    rows = query_summary(data)
+    return pd.DataFrame([{
+        "d": r["d"], "largest m": _l2(r["m_max"]),
+        "exponent: work beyond output": round(r["exp_beyond"], 2),
+        "exponent: query time": round(r["exp_time"], 2),
+        "HSR bound 1-1/floor(d/2)": round(r["bound"], 2) if r["d"] >= 4 else "0 (polylog)",
+        "tested / m at largest m": round(r["tested_fraction_top"], 3),
+        "scan time / tree time": round(r["speedup_top"], 1),
+    } for r in rows]).set_index("d")
+
+
+def target_d3(data: dict, m: int = 2 ** 20, d: int = 3, factor: float = 5.0) -> dict:
+    """Our speed target (not the paper's): the batched query at least ``factor`` x faster than the scan."""
+    c = next((c for c in data["configs"] if c["d"] == d and c["m"] == m and c["status"] == "ok"), None)
+    if c is None:
+        return {"timed": False}
+    ratio = c["t_scan"] / c["t_query"]
+    return {"timed": True, "ratio": ratio, "met": ratio >= factor, "factor": factor, "m": m, "d": d, "B": c["B"]}
+
+
+def step_frame(data: dict, m: int | None = None):
+    """Per (d, B) at one m (default the largest): each contender's ms per step and the half-space ratios."""
+    import pandas as pd
+
+    rows = step_table(data)
+    m = max(r["m"] for r in rows) if m is None else m
+    out = []
+    for r in sorted([r for r in rows if r["m"] == m], key=lambda r: (r["d"], r["B"])):
+        row = {"d": r["d"], "B": r["B"]}
+        for me, t in r["times"].items():
+            row[f"{me} ms"] = None if t is None else round(1e3 * t, 2)
+        row["tree / dense"] = None if r["hs_over_dense"] is None else round(r["hs_over_dense"], 3)
+        row["fastest"] = r["best"]
+        out.append(row)
+    return pd.DataFrame(out).set_index(["d", "B"])
+
+
+def step_exponent_frame(data: dict):
+    """Fitted exponents in m of the half-space step's query work and time, per (d, B)."""
+    import pandas as pd
+
+    keys = sorted({(c["d"], c["B"]) for c in data["configs"]})
+    out = []
+    for d, B in keys:
+        e = step_counts_exponent(data, d, B)
+        out.append({"d": d, "B": B, "timed sizes": e["n"], "exponent: work": round(e["exp_work"], 2),
+                    "exponent: time": round(e["exp_time"], 2),
+                    "1 - 1/floor(d/2)": round(hsr_bound_exponent(d), 2)})
+    return pd.DataFrame(out).set_index(["d", "B"])
+
+
+def fired_frame(data: dict):
+    """Lemma 6.6 table: per source and m, the largest and mean fire counts over m^(4/5)."""
+    import pandas as pd
+
+    out = []
+    for src in ("stream", "digits"):
+        if not data.get(src):
+            continue
+        for r in fired_summary(data, src):
+            out.append({"data": src, "m": _l2(r["m"]), "seeds": r["seeds"], "max k": r["k_max"],
+                        "max k / m^(4/5)": round(r["c_max"], 3), "mean k / m^(4/5)": round(r["c_mean"], 3),
+                        "mean k, first step": round(r["k_mean_first"], 1),
+                        "mean k, last step": round(r["k_mean_last"], 1)})
+    return pd.DataFrame(out).set_index(["data", "m"])
+
+
+def update_frame(data: dict):
+    """Update table: per dynamization and m, work per changed neuron and its ratio to log2(2m)^2."""
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "dynamization": r["variant"], "m": _l2(r["m"]), "changed": r["changed"], "rebuilds": r["rebuilds"],
+        "work / changed": round(r["work_per_change"], 1), "/ log2(2m)^2": round(r["ratio_log2sq"], 3),
+        "us / changed": round(r["us_per_change"], 2), "query visits, last / first": round(r["visits_growth"], 2),
+    } for r in update_summary(data)]).set_index(["dynamization", "m"])
+
+
+def convergence_frame(data: dict):
+    """Iterations to excess loss eps for each M (None: not reached within the run)."""
+    import pandas as pd
+
+    out = []
+    for r in data["by_M"]:
+        row = {"M": r["M"], "null loss": round(r["null_loss"], 4), "final loss": round(r["loss"][-1], 5)}
+        for e, it in r["iterations_to_eps"].items():
+            row[f"eps = {e}"] = it
+        out.append(row)
+    return pd.DataFrame(out).set_index("M")
+
+
+def width_frame(data: dict):
+    """The held-out loss each width reaches at M = 1 (the width the planted target needs)."""
+    import pandas as pd
+
+    return pd.DataFrame([{"m": _l2(r["m"]), "final loss": round(r["final_loss"], 5),
+                          "smallest loss": round(r["min_loss"], 5), "null loss": round(r["null_loss"], 4)}
+                         for r in data["by_width"]]).set_index("m")
