@@ -89,3 +89,38 @@ def test_convergence_summary_slope():
     by_M = [{"M": M, "iterations_to_eps": {"0.1": int(100 * M ** 2 / 0.01), "0.05": None}} for M in (1.0, 2.0)]
     s = an.convergence_summary({"by_M": by_M})
     assert math.isclose(s["exp_vs_M2_over_eps2"], 1.0) and len(s["missing"]) == 2
+
+
+def _full_data(update_growth=0.0, conv_slope=0.5, kscale=0.5):
+    upd = []
+    for m in [2 ** 10, 2 ** 12, 2 ** 14]:
+        l2 = math.log2(2 * m) ** 2
+        upd.append({"m": m, "dynamic": "logarithmic", "rebuild_factor": None, "changed": 100,
+                    "work": int(100 * 0.5 * l2 * (m / 2 ** 10) ** update_growth), "rebuilds": 0, "t_update": 1e-3,
+                    "nodes_visited_first": 1.0, "nodes_visited_last": 1.0})
+        upd.append({"m": m, "dynamic": "inplace", "rebuild_factor": 1.5, "changed": 100, "work": int(100 * l2 * 0.1),
+                    "rebuilds": 0, "t_update": 1e-3, "nodes_visited_first": 1.0, "nodes_visited_last": 1.0})
+    fired = {"stream": [{"m": m, "seed": 0, "k_max_per_step": [kscale * m ** 0.8], "k_mean_per_step": [1.0]}
+                        for m in (2 ** 10, 2 ** 12)], "digits": []}
+    by_M = [{"M": M, "iterations_to_eps": {e: int(10 * (M ** 2 / float(e) ** 2) ** conv_slope)
+                                           for e in ("0.1", "0.05")}} for M in (1.0, 2.0)]
+    return {"query": _query_data(), "step": _step_data(), "fired": fired, "update": {"configs": upd},
+            "convergence": {"by_M": by_M}}
+
+
+def test_verdict_words_follow_the_numbers():
+    ex = {"exact": True, "queries": 10, "query_mismatches": 0, "methods": {"dense": {"max_abs_dW": 0.0}}}
+    v = an.verdicts(ex, _full_data())
+    assert set(v) == {"v-sgd-hsr-exact", "v-sgd-lemma-6-6", "v-sgd-iteration-cost", "v-sgd-update-cost",
+                      "v-sgd-convergence"}
+    assert v["v-sgd-hsr-exact"].startswith("Holds")
+    assert v["v-sgd-lemma-6-6"].startswith("Consistent") and "0.50 m^(4/5)" in v["v-sgd-lemma-6-6"]
+    assert v["v-sgd-iteration-cost"].startswith("Consistent in low dimension, not in high")
+    assert "loses to the scan from d = 64" in v["v-sgd-iteration-cost"]
+    assert v["v-sgd-update-cost"].startswith("Consistent with") and "0.50 log2(2m)^2" in v["v-sgd-update-cost"]
+    assert v["v-sgd-convergence"].startswith("Consistent with") and "^0.50" in v["v-sgd-convergence"]
+    bad = an.verdicts({**ex, "exact": False, "query_mismatches": 3}, _full_data(0.5, 1.5, 1.5))
+    assert bad["v-sgd-hsr-exact"].startswith("Fails")
+    assert bad["v-sgd-lemma-6-6"].startswith("Not confirmed")
+    assert bad["v-sgd-update-cost"].startswith("Above")
+    assert bad["v-sgd-convergence"].startswith("Slower than")
