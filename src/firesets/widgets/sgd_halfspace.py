@@ -49,7 +49,7 @@ def frame_data(m: int, B: int, d: int, b, seed: int = 0) -> dict:
 def draw(m: int, B: int, d: int, b, seed: int = 0):
     """One frame (a 7 x 3.6 figure): fire counts of the batch, query work, step-time split."""
     f = frame_data(m, B, d, b, seed)
-    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(7, 3.6))
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(7, 3.6), layout="none")
     k = np.asarray(f["k"])
     a1.bar(np.arange(k.size), k, color="#4c72b0")
     a1.axhline(m ** 0.8, color="#c44e52", ls="--", lw=1, label="$m^{4/5}$")
@@ -61,7 +61,7 @@ def draw(m: int, B: int, d: int, b, seed: int = 0):
     names = ["scan"] + list(f["work"])
     vals = [m * B] + list(f["work"].values())
     a2.bar(range(len(vals)), np.maximum(vals, 0.8), color=["#8172b3", "#c44e52", "#dd8452", "#55a868"])
-    a2.set_xticks(range(len(vals)), ["scan\n$mB$", "nodes", "tested", "output"], fontsize=8)
+    a2.set_xticks(range(len(vals)), ["scan $mB$", "nodes", "tested", "output"], fontsize=7, rotation=35)
     a2.set_yscale("log")
     a2.set_title("query work (batch)", fontsize=10)
     bottom = np.zeros(len(_METHODS))
@@ -74,7 +74,7 @@ def draw(m: int, B: int, d: int, b, seed: int = 0):
     a3.set_title("step time split", fontsize=10)
     a3.legend(fontsize=7)
     fig.suptitle(f"$m = 2^{{{int(math.log2(m))}}}$, $B = {B}$, $d = {d}$, $b = {f['b']:.2f}$", fontsize=10)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.83, wspace=0.42)
     return fig
 
 
