@@ -124,3 +124,16 @@ def test_verdict_words_follow_the_numbers():
     assert bad["v-sgd-lemma-6-6"].startswith("Not confirmed")
     assert bad["v-sgd-update-cost"].startswith("Above")
     assert bad["v-sgd-convergence"].startswith("Slower than")
+
+
+def test_dimension_and_high_d_lines():
+    rows = an.query_summary(_query_data())
+    lines = an.dimension_lines(rows)
+    assert "m^0.25 (below 1: sublinear)" in lines[0] and "polylog" in lines[0]
+    assert "m^1.00 (about 1: linear)" in lines[1] and "HSR bound m^0.97" in lines[1]
+    step = _step_data()
+    for c in step["configs"]:
+        c["d"] = 64
+    hl = an.high_d_lines(_query_data(), step)
+    assert "tests 262144 of 262144 neurons" in hl[0] and "5.0x the scan's time" in hl[2]
+    assert "SGD steps at d = 64" in hl[3]

@@ -380,3 +380,33 @@ def width_frame(data: dict):
     return pd.DataFrame([{"m": _l2(r["m"]), "final loss": round(r["final_loss"], 5),
                           "smallest loss": round(r["min_loss"], 5), "null loss": round(r["null_loss"], 4)}
                          for r in data["by_width"]]).set_index("m")
+
+
+def dimension_lines(rows: list[dict]) -> list[str]:
+    """One line per d: the fitted exponent of the work beyond the output against the HSR bound's exponent."""
+    out = []
+    for r in rows:
+        bound = "polylog (exponent 0)" if r["d"] <= 3 else f"m^{r['bound']:.2f}"
+        rel = ("below 1: sublinear" if r["exp_beyond"] < 1 - SUBLINEAR_MARGIN else "about 1: linear")
+        out.append(f"d = {r['d']:2d}: work beyond the output ~ m^{r['exp_beyond']:.2f} ({rel}); "
+                   f"HSR bound {bound}; scan / tree time at m = {_l2(r['m_max'])}: {r['speedup_top']:.2g}")
+    return out
+
+
+def high_d_lines(query: dict, step: dict, d: int = 64) -> list[str]:
+    """Why the tree loses at high d, in counts: points tested and nodes visited against m, step time ratios."""
+    cs = sorted([c for c in query["configs"] if c["d"] == d and c["status"] == "ok"], key=lambda c: c["m"])
+    out = []
+    if cs:
+        c = cs[-1]
+        pq = c["per_query"]
+        out.append(f"d = {d}, m = {_l2(c['m'])}: per query the tree visits {pq['nodes_visited']:.0f} nodes and "
+                   f"tests {pq['points_tested']:.0f} of {c['m']} neurons")
+        out.append(f"  to report {pq['points_reported']:.0f}: no node is pruned or reported whole, so it does the "
+                   f"scan's m inner products plus a traversal")
+        out.append(f"  ({c['t_query'] / c['t_scan']:.1f}x the scan's time; the scan runs them as one BLAS product)")
+    rows = [r for r in step_table(step) if r["d"] == d and r["hs_over_scan"] is not None]
+    if rows:
+        lo_, hi_ = min(r["hs_over_scan"] for r in rows), max(r["hs_over_scan"] for r in rows)
+        out.append(f"SGD steps at d = {d}: the tree-driven step takes {lo_:.2g} to {hi_:.2g} times the scan step")
+    return out
