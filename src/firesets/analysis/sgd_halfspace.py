@@ -18,7 +18,9 @@ from firesets.sgd import METHODS, draw_batches, sgd
 __all__ = [
     "load_all", "fit_exponent", "hsr_bound_exponent", "exactness_check", "query_summary", "dimension_verdict",
     "step_table", "step_counts_exponent", "fired_summary", "update_summary", "convergence_summary",
-    "verdicts", "FIT_MIN_M",
+    "verdicts", "FIT_MIN_M", "SUBLINEAR_MARGIN", "FLAT_MARGIN", "query_frame", "target_d3", "step_frame",
+    "step_exponent_frame", "fired_frame", "update_frame", "convergence_frame", "width_frame", "dimension_lines",
+    "high_d_lines",
 ]
 
 #: exponent fits use m >= this (small m is dominated by constant overheads)
@@ -139,7 +141,7 @@ def step_table(data: dict) -> list[dict]:
     for rec in data["configs"]:
         t = {me: (r["t_step"] if r["status"] == "ok" else None) for me, r in rec["methods"].items()}
         timed = {k: v for k, v in t.items() if v is not None}
-        best = min(timed, key=timed.get)
+        best = min(timed, key=timed.get) if timed else None  # None: every contender over the time budget
         hs = rec["methods"].get("halfspace", {})
         rows.append({"d": rec["d"], "B": rec["B"], "m": rec["m"], "times": t, "best": best,
                      "hs_over_dense": (t["halfspace"] / t["dense"]) if t.get("halfspace") and t.get("dense")

@@ -80,7 +80,8 @@ def plot_crossover(data: dict):
     for yi, (d, B) in enumerate(keys):
         for xi, m in enumerate(ms):
             r = next((r for r in rows if r["d"] == d and r["B"] == B and r["m"] == m), None)
-            if r is None:
+            if r is None or r["best"] is None:
+                ax.text(xi, yi, "not timed", ha="center", va="center", fontsize=7, color="0.4")
                 continue
             ax.add_patch(plt.Rectangle((xi - 0.5, yi - 0.5), 1, 1, color=COLORS[r["best"]], alpha=0.75))
             if r["hs_over_dense"] is not None:
