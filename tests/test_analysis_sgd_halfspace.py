@@ -137,3 +137,11 @@ def test_dimension_and_high_d_lines():
     hl = an.high_d_lines(_query_data(), step)
     assert "tests 262144 of 262144 neurons" in hl[0] and "5.0x the scan's time" in hl[2]
     assert "SGD steps at d = 64" in hl[3]
+
+
+def test_output_floor_lines():
+    fired = {"stream": [{"m": m, "seed": 0, "k_max_per_step": [m ** 0.8], "k_mean_per_step": [0.2 * m ** 0.8]}
+                        for m in (2 ** 10, 2 ** 12, 2 ** 14)]}
+    lines = an.output_floor_lines(fired)
+    # exponent 0.80 is first reached by 1 - 1/floor(d/2) at floor(d/2) = 5, d = 10
+    assert "m^0.80" in lines[0] and "d = 10" in lines[1]

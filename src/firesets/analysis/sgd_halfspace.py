@@ -20,7 +20,7 @@ __all__ = [
     "step_table", "step_counts_exponent", "fired_summary", "update_summary", "convergence_summary",
     "verdicts", "FIT_MIN_M", "SUBLINEAR_MARGIN", "FLAT_MARGIN", "query_frame", "target_d3", "step_frame",
     "step_exponent_frame", "fired_frame", "update_frame", "convergence_frame", "width_frame", "dimension_lines",
-    "high_d_lines",
+    "high_d_lines", "output_floor_lines",
 ]
 
 #: exponent fits use m >= this (small m is dominated by constant overheads)
@@ -412,3 +412,14 @@ def high_d_lines(query: dict, step: dict, d: int = 64) -> list[str]:
         lo_, hi_ = min(r["hs_over_scan"] for r in rows), max(r["hs_over_scan"] for r in rows)
         out.append(f"SGD steps at d = {d}: the tree-driven step takes {lo_:.2g} to {hi_:.2g} times the scan step")
     return out
+
+
+def output_floor_lines(fired: dict) -> list[str]:
+    """The output-size floor of a step: the mean fire count's growth in m (a step reads B k pairs at least)."""
+    rows = fired_summary(fired, "stream")
+    ms = [r["m"] for r in rows]
+    e = fit_exponent(ms, [r["k_mean"] for r in rows])
+    dstar = next(d for d in range(4, 1000) if hsr_bound_exponent(d) >= e)
+    return [f"mean fire count per input during SGD ~ m^{e:.2f} (stream, m = {_l2(ms[0])}..{_l2(ms[-1])});",
+            f"1 - 1/floor(d/2) first reaches that exponent at d = {dstar}: below it the output term B k d,",
+            "not the search, sets the per-iteration cost"]
