@@ -145,3 +145,16 @@ def test_output_floor_lines():
     lines = an.output_floor_lines(fired)
     # exponent 0.80 is first reached by 1 - 1/floor(d/2) at floor(d/2) = 5, d = 10
     assert "m^0.80" in lines[0] and "d = 10" in lines[1]
+
+
+def test_convergence_summary_excludes_eps_met_at_start_and_finds_the_width():
+    by_M = [{"M": 1.0, "iterations_to_eps": {"0.1": 0, "0.05": 40, "0.01": 1000}},
+            {"M": 2.0, "iterations_to_eps": {"0.1": 160, "0.05": None, "0.01": None}}]
+    widths = [{"m": 64, "min_loss": 0.08}, {"m": 256, "min_loss": 0.03}]
+    s = an.convergence_summary({"by_M": by_M, "by_width": widths})
+    assert s["at_start"] == [(1.0, 0.1)] and len(s["points"]) == 3 and len(s["missing"]) == 2
+    # points (M^2/eps^2, steps): (400, 40), (10000, 1000), (400, 160): slope fitted through all three
+    x = np.log([400, 10000, 400])
+    y = np.log([40, 1000, 160])
+    assert math.isclose(s["exp_vs_M2_over_eps2"], np.polyfit(x, y, 1)[0])
+    assert s["width_needed"] == {0.1: 64, 0.05: 256, 0.01: None}

@@ -201,17 +201,24 @@ def update_summary(data: dict) -> list[dict]:
 def convergence_summary(data: dict) -> dict:
     """Iterations to each eps per M; the fitted exponent of iterations against ``M^2/eps^2``; width runs."""
     pts = []
+    at_start = []  # already at or below eps before the first step: no rate to fit
     for r in data["by_M"]:
         for e, it in r["iterations_to_eps"].items():
-            if it is not None:
+            if it is not None and it > 0:
                 pts.append((r["M"], float(e), it))
+            elif it == 0:
+                at_start.append((r["M"], float(e)))
     missing = [(r["M"], float(e)) for r in data["by_M"] for e, it in r["iterations_to_eps"].items() if it is None]
     slope = float("nan")
     if len({p[0] ** 2 / p[1] ** 2 for p in pts}) >= 2:
         x = np.log([p[0] ** 2 / p[1] ** 2 for p in pts])
         yv = np.log([p[2] for p in pts])
         slope = float(np.polyfit(x, yv, 1)[0])
-    return {"points": pts, "missing": missing, "exp_vs_M2_over_eps2": slope, "widths": data.get("by_width", [])}
+    widths = data.get("by_width", [])
+    eps_list = sorted({float(e) for r in data["by_M"] for e in r["iterations_to_eps"]}, reverse=True)
+    need = {e: min((w["m"] for w in widths if w["min_loss"] <= e), default=None) for e in eps_list}
+    return {"points": pts, "missing": missing, "at_start": at_start, "exp_vs_M2_over_eps2": slope,
+            "widths": widths, "width_needed": need}
 
 
 # ------------------------------------------------------------------------------------------------ verdicts
@@ -233,7 +240,8 @@ def verdicts(exact: dict, data: dict) -> dict:
         ex = fit_exponent([r["m"] for r in fs], [r["k_max"] for r in fs])
         ok = cmax <= 1.0
         out["v-sgd-lemma-6-6"] = (
-            f"{'Consistent' if ok else 'Not confirmed'} (k <= m^(4/5) read with constant 1): during SGD the largest fire count of any input stayed at "
+            f"{'Consistent' if ok else 'Not confirmed'} (k <= m^(4/5) read with constant 1): during SGD the "
+            f"largest fire count of any input stayed at "
             f"{cmax:.2f} m^(4/5) or below (stream and digits, m = 2^{int(math.log2(fs[0]['m']))}.."
             f"2^{int(math.log2(fs[-1]['m']))}, {fs[0]['seeds']} seeds), growing as m^{ex:.2f}.")
     if "query" in data and "step" in data:
@@ -271,7 +279,9 @@ def verdicts(exact: dict, data: dict) -> dict:
         out["v-sgd-convergence"] = (
             f"{'Consistent with' if ok else 'Slower than'} the O(M^2/eps^2) upper bound: steps to excess loss eps "
             f"grew as (M^2/eps^2)^{e:.2f} on a planted even polynomial "
-            f"({len(cs['points'])} (M, eps) pairs reached, {len(cs['missing'])} not reached within the run).")
+            f"({len(cs['points'])} (M, eps) pairs reached, {len(cs['missing'])} not reached within the run)"
+            + (f"; at M = 1 the smallest width tried, m = {_l2(w0['m'])}, reached excess loss {w0['min_loss']:.1e}."
+               if (w0 := min(cs["widths"], key=lambda w: w["m"], default=None)) else "."))
     return out
 
 
