@@ -115,7 +115,7 @@ def test_verdict_words_follow_the_numbers():
                       "v-sgd-convergence"}
     assert v["v-sgd-hsr-exact"].startswith("Holds")
     assert v["v-sgd-lemma-6-6"].startswith("Consistent") and "0.50 m^(4/5)" in v["v-sgd-lemma-6-6"]
-    assert v["v-sgd-iteration-cost"].startswith("Consistent in low dimension, not in high")
+    assert v["v-sgd-iteration-cost"].startswith("Consistent on counts")
     assert "loses to the scan from d = 64" in v["v-sgd-iteration-cost"]
     assert v["v-sgd-update-cost"].startswith("Consistent with") and "0.50 log2(2m)^2" in v["v-sgd-update-cost"]
     assert v["v-sgd-convergence"].startswith("Consistent with") and "^0.50" in v["v-sgd-convergence"]
@@ -130,13 +130,14 @@ def test_dimension_and_high_d_lines():
     rows = an.query_summary(_query_data())
     lines = an.dimension_lines(rows)
     assert "m^0.25 (below 1: sublinear)" in lines[0] and "polylog" in lines[0]
-    assert "m^1.00 (about 1: linear)" in lines[1] and "HSR bound m^0.97" in lines[1]
+    assert "m^1.00 (about 1: linear)" in lines[2] and "HSR bound m^0.97" in lines[2]
+    assert "scan time / tree time at m = 2^18: 10" in lines[1]
     step = _step_data()
     for c in step["configs"]:
         c["d"] = 64
     hl = an.high_d_lines(_query_data(), step)
-    assert "tests 262144 of 262144 neurons" in hl[0] and "5.0x the scan's time" in hl[2]
-    assert "SGD steps at d = 64" in hl[3]
+    assert "tests 262144 of 262144 neurons" in hl[0] and "5.0x the scan's time" in hl[3]
+    assert "SGD steps at d = 64" in hl[4]
 
 
 def test_output_floor_lines():
