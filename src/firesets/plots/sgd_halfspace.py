@@ -132,8 +132,8 @@ def plot_update(data: dict):
     variants = sorted({r["variant"] for r in rows})
     for j, v in enumerate(variants):
         rs = sorted([r for r in rows if r["variant"] == v], key=lambda r: r["m"])
-        ax.plot([r["m"] for r in rs], [r["work_per_change"] for r in rs], "o-", label=v,
-                color=plt.get_cmap("tab10")(j))
+        ax.plot([r["m"] for r in rs], [r["work_per_change"] for r in rs], marker="os^D"[j % 4],
+                ls=("-", "--", ":", "-.")[j % 4], label=v, color=plt.get_cmap("tab10")(j), alpha=0.85)
     ms = np.array(sorted({r["m"] for r in rows}), dtype=float)
     ax.plot(ms, np.log2(2 * ms) ** 2, "k--", lw=1, label="$\\log_2^2(2m)$")
     _log2_axis(ax)
@@ -162,8 +162,9 @@ def plot_convergence(data: dict):
         x = np.array([p[0] ** 2 / p[1] ** 2 for p in pts])
         y = np.array([p[2] for p in pts])
         a2.scatter(x, y, c=[p[0] for p in pts], cmap="viridis")
-        xs = np.array([x.min(), x.max()])
-        a2.plot(xs, y.max() * xs / x.max(), "k--", lw=1, label="slope 1 ($\\propto M^2/\\varepsilon^2$)")
+        xm, ym = np.exp(np.median(np.log(x))), np.exp(np.median(np.log(y)))
+        xs = np.array([xm / 10, xm * 10])  # one decade either side of the median point
+        a2.plot(xs, ym * xs / xm, "k--", lw=1, label="slope 1 ($\\propto M^2/\\varepsilon^2$)")
         a2.legend(fontsize=8)
     a2.set_xscale("log")
     a2.set_yscale("log")
