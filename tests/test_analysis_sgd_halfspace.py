@@ -117,6 +117,8 @@ def test_verdict_words_follow_the_numbers():
     assert v["v-sgd-lemma-6-6"].startswith("Consistent") and "0.50 m^(4/5)" in v["v-sgd-lemma-6-6"]
     assert v["v-sgd-iteration-cost"].startswith("Consistent on counts")
     assert "loses to the scan from d = 64" in v["v-sgd-iteration-cost"]
+    # half-space / scan: 1e-3 * 2 / (5e-3 * 4) = 0.1 at m = 2^16 (0.2 at 2^14)
+    assert "at best 0.1 of the scan step's (d = 3, B = 8, m = 2^16)" in v["v-sgd-iteration-cost"]
     assert v["v-sgd-update-cost"].startswith("Consistent with") and "0.50 log2(2m)^2" in v["v-sgd-update-cost"]
     assert v["v-sgd-convergence"].startswith("Consistent with") and "^0.50" in v["v-sgd-convergence"]
     bad = an.verdicts({**ex, "exact": False, "query_mismatches": 3}, _full_data(0.5, 1.5, 1.5))

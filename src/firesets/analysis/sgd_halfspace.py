@@ -252,6 +252,7 @@ def verdicts(exact: dict, data: dict) -> dict:
         top = qs[-1]
         rows = [r for r in step_table(data["step"]) if r["hs_over_dense"] is not None]
         best = min(rows, key=lambda r: r["hs_over_dense"])
+        best_s = min((r for r in rows if r["hs_over_scan"] is not None), key=lambda r: r["hs_over_scan"])
         above = [r["d"] for r in qs if r["exp_beyond"] > 1.0 + SUBLINEAR_MARGIN]
         word = ("Consistent on counts" if sub and not above else "Not reproduced on counts")
         out["v-sgd-iteration-cost"] = (
@@ -261,7 +262,8 @@ def verdicts(exact: dict, data: dict) -> dict:
             f"{top['tested_fraction_top']:.0%} of the neurons"
             + (f"; in time the tree loses to the scan from d = {lose} on" if lose else "")
             + f"; the best tree-driven SGD step took {best['hs_over_dense']:.2g} of the dense step's time "
-            f"(d = {best['d']}, B = {best['B']}, m = 2^{int(math.log2(best['m']))}).")
+            f"(d = {best['d']}, B = {best['B']}, m = {_l2(best['m'])}) and at best {best_s['hs_over_scan']:.2g} "
+            f"of the scan step's (d = {best_s['d']}, B = {best_s['B']}, m = {_l2(best_s['m'])}).")
     if "update" in data:
         us = update_summary(data["update"])
         log_rows = sorted([r for r in us if r["variant"] == "logarithmic"], key=lambda r: r["m"])

@@ -157,7 +157,7 @@ def plot_convergence(data: dict):
     a1.set_title("SGD on a planted even polynomial (fresh samples)")
     a1.legend(fontsize=8)
     pts = [(r["M"], float(e), it) for r in data["by_M"] for e, it in r["iterations_to_eps"].items()
-           if it is not None]
+           if it is not None and it > 0]  # eps met before the first step: no point on a log axis
     if pts:
         x = np.array([p[0] ** 2 / p[1] ** 2 for p in pts])
         y = np.array([p[2] for p in pts])
