@@ -103,8 +103,8 @@ def sgd_step_pairs(W, a, b, XB, yB, eta, qi, rr):
     u = np.bincount(qi, weights=a[rr] * (p - b), minlength=B) * s
     err = u - yB
     U, inv = np.unique(rr, return_inverse=True)
-    Cm = np.zeros((U.size, B))
-    np.add.at(Cm, (inv, qi), -eta * s * a[rr] * err[qi])
+    # C[k, i] = -eta a_r m^{-1/2} (u_i - y_i) on the firing pairs: one bincount (each pair once, no np.add.at)
+    Cm = np.bincount(inv * B + qi, weights=-eta * s * a[rr] * err[qi], minlength=U.size * B).reshape(U.size, B)
     return U, W[U] + Cm @ XB, 0.5 * float(err @ err)
 
 
