@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from firesets import bench_sgd
+from firesets.bench import sgd as bench_sgd
 from firesets.data import normalize_rows
 
 
@@ -20,7 +20,7 @@ def test_every_part_written_with_machine_and_load(quick):
     for part, res in quick.items():
         assert res["part"] == part and res["blas_threads"] == 1
         assert res["machine"]["cpu_count"] >= 1 and len(res["load_average_start"]) == 3
-        assert res["elapsed_seconds"] >= 0 and res["command"].startswith("python -m firesets.bench_sgd")
+        assert res["elapsed_seconds"] >= 0 and res["command"].startswith("python -m firesets.bench --sweep sgd")
 
 
 def test_query_part_counts_are_consistent(quick):

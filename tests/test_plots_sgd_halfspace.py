@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from firesets import bench_sgd  # noqa: E402
+from firesets.bench import sgd as bench_sgd  # noqa: E402
 from firesets.analysis.sgd_halfspace import load_all  # noqa: E402
 from firesets.plots import sgd_halfspace as ps  # noqa: E402
 

@@ -1,6 +1,6 @@
 """What the SGD chapter computes: the live exactness check, summaries of the sweep files, and the verdicts.
 
-Chapter: ``book/sgd_halfspace.md``. The sweep files are written by ``python -m firesets.bench_sgd``.
+Chapter: ``book/sgd_halfspace.md``. The sweep files are written by ``python -m firesets.bench --sweep sgd``.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m firesets.bench_sgd``: the sweeps of the SGD chapter, written to ``book/data/sgd_*.json``.
+"""``python -m firesets.bench --sweep sgd``: the sweeps of the SGD chapter, written to ``book/data/sgd_*.json``.
 
 Five parts (``--part``, default all), each one results file with the machine, the settings, BLAS on one thread
 (threadpoolctl), the load averages at start and end, and the elapsed time:
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from firesets.bench import _load, machine_info
+from firesets.bench.common import load_average as _load, machine_info
 from firesets.data import digits, normalize_rows
 from firesets.halfspace import HalfSpaceTree
 from firesets.network import TwoLayerReLU, paper_threshold
@@ -285,7 +285,7 @@ RUNNERS = {"query": run_query, "step": run_step, "fired": run_fired, "update": r
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m firesets.bench_sgd", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m firesets.bench --sweep sgd", description=__doc__.split("\n")[0])
     p.add_argument("--part", choices=PARTS + ("all",), default="all")
     p.add_argument("--quick", action="store_true", help="the small grid (seconds)")
     p.add_argument("--out-dir", default="book/data")
@@ -298,7 +298,7 @@ def main(argv=None) -> int:
     outdir = Path(args.out_dir)
     outdir.mkdir(parents=True, exist_ok=True)
     prefix = "sgd_quick_" if args.quick else "sgd_"
-    command = "python -m firesets.bench_sgd" + (" --quick" if args.quick else "")
+    command = "python -m firesets.bench --sweep sgd" + (" --quick" if args.quick else "")
     if args.part != "all":
         command += f" --part {args.part}"
     t_total = time.perf_counter()
