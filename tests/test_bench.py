@@ -113,8 +113,8 @@ def test_memory_estimate_covers_the_arrays():
 
 def test_sweep_flag(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setitem(bench.SWEEPS, "gd", lambda argv: calls.append(("gd", argv)) or 0)
-    monkeypatch.setitem(bench.SWEEPS, "other", lambda argv: calls.append(("other", argv)) or 0)
+    monkeypatch.setattr(bench, "SWEEPS", {"gd": lambda argv: calls.append(("gd", argv)) or 0,
+                                          "other": lambda argv: calls.append(("other", argv)) or 0})
     assert bench.main(["--tiny", "--out", "x"]) == 0  # gd by default, the other flags passed through
     assert bench.main(["--sweep", "all", "--tiny"]) == 0
     assert calls == [("gd", ["--tiny", "--out", "x"]), ("gd", ["--tiny"]), ("other", ["--tiny"])]
