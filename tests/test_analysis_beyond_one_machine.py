@@ -114,3 +114,10 @@ def test_texts_wrap_and_say_what_was_computed():
     assert "c_1 = 0.200 ms" in texts[3] and "c_0 = 1.00 ms" in texts[3] and "1.00 us" in texts[3]
     P30 = A.layout(2**30, 1, c)["p_star"]
     assert f"P* = {P30:.0f}" in texts[4].splitlines()[-1]
+
+
+def test_live_check_sgd_matches_one_machine():
+    res = A.live_check_sgd(m=40, n=10, d=3, B=4, steps=3, shards=2, b=0.2)
+    assert res["fire_counts_equal"] is True and res["max_abs_diff"] < 1e-12
+    text = A.check_sgd_text(res)
+    assert "fire counts of every batch equal: True" in text and "B = 4" in text

@@ -251,6 +251,9 @@ class ShardedGD:
     its worker; the object is then unusable (every later call raises too): no step is silently lost.
     """
 
+    #: the actor class of a shard (:class:`firesets.distributed_sgd.ShardedSGD` uses its own)
+    _shard_class = _Shard
+
     def __init__(self, client, X, y, b, m, d, shards, make_args, timeout):
         self.client = client
         self.X, self.y, self.b, self.m, self.d = X, y, float(b), int(m), int(d)
@@ -265,7 +268,7 @@ class ShardedGD:
         for s in range(shards):
             lo, hi = int(self.bounds[s]), int(self.bounds[s + 1])
             kwargs = make_args(s, lo, hi)
-            futures.append(client.submit(_Shard, X_f, y_f, self.b, self.m, lo, hi, **kwargs, actor=True,
+            futures.append(client.submit(self._shard_class, X_f, y_f, self.b, self.m, lo, hi, **kwargs, actor=True,
                                          workers=[self.placement[s]], allow_other_workers=False, pure=False))
         self._futures = futures
         self.actors = self._gather(futures, "creating the shards")

@@ -9,7 +9,8 @@ is: find the firing pairs ``(i, r)`` with ``<w_r, x_i> > b`` (strict), the forwa
 gradient rows of ``U``, and the structure's update of those rows. The methods differ only in the first and last
 phase:
 
-* ``"dense"``: ``P = X_B W^T``, the masked gradient of every row, ``W -= eta * grad`` (the reference);
+* ``"dense"``: :func:`firesets.steps.dense_gd_step` on the batch (the book's one dense step: one BLAS product
+  ``W X_B^T``, the masked gradient folded into the ``m x B`` matrix, one pass over ``W``; the reference);
 * ``"scan"``: the same ``X_B W^T`` scanned for pairs, then only the rows of ``U`` updated;
 * ``"halfspace"``: :class:`firesets.halfspace.HalfSpaceTree` over ``W`` (query_batch; update of ``U``);
 * ``"balltree"``: scikit-learn's ``BallTree.query_radius`` on the weights lifted to equal norm (static: rebuilt
@@ -30,6 +31,7 @@ import numpy as np
 from firesets._validate import as_rng, check_finite_real, check_positive_int, check_vector
 from firesets.halfspace import HalfSpaceTree
 from firesets.network import TwoLayerReLU
+from firesets.steps import dense_gd_step
 
 __all__ = ["draw_batches", "sgd", "METHODS", "LiftedBallTree", "sgd_step_pairs"]
 
@@ -177,24 +179,19 @@ def sgd(net: TwoLayerReLU, X, y, eta, batches, method: str = "dense", *, record:
 
         tree = CorrelationDTree(W, X)
     log["t_init"] = time.perf_counter() - t0
+    H = np.empty((m, B)) if method == "dense" else None
     for t in range(T):
         idx = bt[t]
         XB = X[idx]
         yB = y[idx]
-        if method == "dense":
+        if method == "dense":  # the book's one dense step (firesets.steps), on the batch
             t0 = time.perf_counter()
-            P = XB @ W.T  # (B, m)
-            fire = P > b
+            loss, fire = dense_gd_step(W, XB, a, b, yB, eta, out=H)  # fire: (m, B)
             t1 = time.perf_counter()
-            err = (np.maximum(P - b, 0.0) @ a) * s - yB
-            G = (fire * err[:, None]).T @ XB  # (m, d): sum_i err_i 1[fire] x_i
-            W -= (eta * s) * a[:, None] * G
-            t2 = time.perf_counter()
-            k = fire.sum(axis=1)
-            log["k"][t] = k
-            log["U"][t] = int(fire.any(axis=0).sum())
-            log["loss"][t] = 0.5 * float(err @ err)
-            log["t_query"][t], log["t_grad"][t], log["t_update"][t] = t1 - t0, t2 - t1, 0.0
+            log["k"][t] = fire.sum(axis=0)
+            log["U"][t] = int(fire.any(axis=1).sum())
+            log["loss"][t] = loss
+            log["t_query"][t], log["t_grad"][t], log["t_update"][t] = 0.0, t1 - t0, 0.0
             continue
         t0 = time.perf_counter()
         if method == "scan":

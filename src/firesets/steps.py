@@ -71,7 +71,7 @@ def sparse_gd_step(tree, a, b, y, eta) -> StepRecord:
 
     Notes
     -----
-    Only the public API of the trees is used (``query_all``, ``W``, ``X``, ``update_many``). Algorithm 8 writes
+    Only the public API of the trees is used (``query_all``, ``X``, ``add_many``). Algorithm 8 writes
     ``M = X diag(y - u)``, ``Delta W = M P`` and ``W <- W - eta Delta W``: that *ascends* the loss (sign
     erratum, see the chapter's errata); we descend. Algorithm 8 recomputes ``<w_r, x_i>`` for the forward pass;
     we read them from the tree. No validation here: the steppers validate once at construction.
@@ -82,7 +82,7 @@ def sparse_gd_step(tree, a, b, y, eta) -> StepRecord:
     U, j = np.unique(r, return_inverse=True)                 # U: neurons firing on some x_i (all others: 0 rows)
     G = np.zeros((U.size, n))
     G[j, i] = a[r] * err[i] / math.sqrt(m)                   # backward: dL/dw_r = sum_i G[r, i] x_i
-    tree.update_many(U, tree.W[U] - eta * (G @ tree.X))      # descend on the fired rows; UPDATE repairs the tree
+    tree.add_many(U, -eta * (G @ tree.X))                    # descend on the fired rows; UPDATE repairs the tree
     return StepRecord(0.5 * float(err @ err), i, r, U)
 
 
