@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("distributed")
-from _distributed_fake import C0, C1, fake_data  # noqa: E402
+from _distributed_fake import C1, fake_data  # noqa: E402
 from _plot_helpers import _close_figures, _find_line  # noqa: E402,F401
 
 from firesets.analysis.beyond_one_machine import constants, layout  # noqa: E402

@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firesets import TwoLayerReLU
-from firesets.halfspace import HalfSpaceTree
 from firesets.sgd import METHODS, LiftedBallTree, draw_batches, sgd
 
 

@@ -27,7 +27,7 @@ from time import perf_counter, process_time
 
 import numpy as np
 
-from ._validate import as_rng, check_finite_real, check_matrix, check_positive_int, check_vector
+from ._validate import check_finite_real, check_matrix, check_positive_int, check_vector
 from .network import TwoLayerReLU, paper_threshold
 from .trees import CorrelationDTree
 

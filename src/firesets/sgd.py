@@ -161,7 +161,6 @@ def sgd(net: TwoLayerReLU, X, y, eta, batches, method: str = "dense", *, record:
     a = net.a.copy()
     b = net.b
     m = net.m
-    s = 1.0 / math.sqrt(m)
     log = {k: np.zeros(T) for k in ("U", "loss", "t_query", "t_grad", "t_update")}
     log["k"] = np.zeros((T, B), dtype=np.int64)
     log["U"] = np.zeros(T, dtype=np.int64)

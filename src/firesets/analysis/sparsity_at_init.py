@@ -20,7 +20,7 @@ import numpy as np
 from scipy.stats import norm
 
 from firesets import sparsity as sp
-from firesets._validate import as_rng, check_positive_int
+from firesets._validate import as_rng
 
 __all__ = [
     "local_exponent",
@@ -305,7 +305,7 @@ def verdicts(ex, cst, expo, omega, res, ds, sphere):
 
     r10 = res[2**10]
     over = [d for d, r in zip(ds, r10) if r["found"] > r["B"]]
-    lines += [f"Lemma 2.5, worst direction on sphere, fixed m: "
+    lines += ["Lemma 2.5, worst direction on sphere, fixed m: "
               + (f"k > B from d = {over[0]}" if over else "not refuted"),
               "  at m = 2^10: max_x k/B >= "
               + ", ".join(f"{r['found'] / r['B']:.2f} (d={d})" for d, r in list(zip(ds, r10))[:3]),

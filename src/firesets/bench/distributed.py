@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import sys
@@ -166,7 +165,7 @@ def _overhead(client, X, y, shard_counts, steps, eta, seed):
 
 
 def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_gib=None, seed=None,
-        overhead_shards=None, progress=True) -> dict:
+        overhead_shards=None, progress=True, command="python -m firesets.bench --sweep distributed") -> dict:
     """Run the three measurements and write the JSON (``out``: default ``book/data/distributed_scaling.json``)."""
     from ..distributed import local_cluster
 
@@ -214,7 +213,7 @@ def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_g
         in_process.append(entry)
     data = {
         "schema_version": SCHEMA_VERSION,
-        "command": "python -m firesets.bench --sweep distributed " + " ".join(sys.argv[1:]),
+        "command": command,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
         "settings": {k: s[k] for k in s} | {"threshold": "sqrt(0.4 ln m)", "data": "unit sphere, labels +-1",
@@ -226,7 +225,7 @@ def run(out=None, *, log2m=None, workers=None, n=None, d=None, steps=None, mem_g
         "in_process": in_process,
         "overhead": overhead,
     }
-    path = Path(out) if out else Path(__file__).resolve().parents[2] / "book" / "data" / "distributed_scaling.json"
+    path = Path(out) if out else Path(__file__).resolve().parents[3] / "book" / "data" / "distributed_scaling.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1))
     data["path"] = str(path)
@@ -245,7 +244,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     kw = dict(log2m=[8, 10], steps=3, overhead_shards=[1, 2, 4]) if args.tiny else {}
-    data = run(args.out, mem_gib=args.mem_gib, seed=args.seed, progress=not args.no_progress, **kw)
+    command = " ".join(["python -m firesets.bench --sweep distributed", *(sys.argv[1:] if argv is None else argv)])
+    data = run(args.out, mem_gib=args.mem_gib, seed=args.seed, progress=not args.no_progress, command=command, **kw)
     ok = sum(r["status"] == "ok" for r in data["runs"])
     print(f"wrote {data['path']} ({ok} of {len(data['runs'])} cluster runs, {data['elapsed_seconds']:.0f} s)")
     return 0

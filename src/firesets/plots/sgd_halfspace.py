@@ -6,7 +6,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from firesets.analysis.sgd_halfspace import fired_summary, hsr_bound_exponent, step_table, update_summary
+from firesets.analysis.sgd_halfspace import step_table, update_summary
 from firesets.plots import PALETTE
 
 __all__ = ["COLORS", "plot_query_work", "plot_step_times", "plot_crossover", "plot_fired", "plot_update",

@@ -58,7 +58,6 @@ def draw(m: int, B: int, d: int, b, seed: int = 0):
     a1.set_xlabel("input $i$ of the batch")
     a1.set_title("fired $k_i$", fontsize=10)
     a1.legend(fontsize=7)
-    names = ["scan"] + list(f["work"])
     vals = [m * B] + list(f["work"].values())
     a2.bar(range(len(vals)), np.maximum(vals, 0.8), color=["#8172b3", "#c44e52", "#dd8452", "#55a868"])
     a2.set_xticks(range(len(vals)), ["scan $mB$", "nodes", "tested", "output"], fontsize=7, rotation=35)
