@@ -187,3 +187,18 @@ def test_md_roundtrip_through_pair_is_in_sync(tmp_path):
     nbformat.write(nbpair.strip(nb), out)
     assert nbpair.differences(jupytext.read(md), nbformat.read(out, as_version=4)) == []
     assert json.loads(out.read_text())["cells"][1]["metadata"] == {"tags": ["hide-input"]}
+
+
+def test_strip_joins_consecutive_chunks_of_one_stream():
+    # the kernel may split one cell's stdout into chunks anywhere: the pair keeps one chunk per run of a stream
+    nb = new_notebook()
+    nb.cells = [new_code_cell("x", execution_count=1, outputs=[
+        new_output("stream", name="stdout", text="a\n"), new_output("stream", name="stdout", text="b\n"),
+        new_output("stream", name="stderr", text="w\n"), new_output("stream", name="stdout", text="c\n"),
+        new_output("execute_result", execution_count=1, data={"text/plain": "1"}),
+        new_output("stream", name="stdout", text="d\n")])]
+    out = nbpair.strip(nb).cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in out] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "w\n"), ("stream", "stdout", "c\n"),
+        ("execute_result", None, None), ("stream", "stdout", "d\n")]
+    assert nb.cells[0].outputs[0].text == "a\n"  # the input is not modified
