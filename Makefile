@@ -39,6 +39,11 @@ book: html
 	@echo "in a web browser, or copy the folder _build/html anywhere and open its index.html."
 
 html: $(STAMP) assets
+	@# the execution cache (and Sphinx's environment) know only the chapters' sources: a change in src/ or book/data/ invalidates them
+	@if [ ! -f _build/.jupyter_cache/global.db ] || [ -n "$$(find src book/data -type f \( -name '*.py' -o \
+		-name '*.json' \) -newer _build/.jupyter_cache/global.db | head -n 1)" ]; then \
+		echo "executing every chapter (no execution cache, or src/ or book/data/ changed since the last run)"; \
+		rm -rf _build/.jupyter_cache _build/.doctrees; fi
 	$(JB)
 
 ## nb: regenerate the paired notebook(s) from the .md, execute and strip them, e.g. make nb NB=book/lower_bound.md
