@@ -371,8 +371,8 @@ def update_frame(data: dict):
 
     return pd.DataFrame([{
         "dynamization": r["variant"], "m": _l2(r["m"]), "changed": r["changed"], "rebuilds": r["rebuilds"],
-        "work/chg": round(r["work_per_change"], 1), "work/chg/log2(2m)^2": round(r["ratio_log2sq"], 3),
-        "us/chg": round(r["us_per_change"], 2), "visits last/first": round(r["visits_growth"], 2),
+        "work per change": round(r["work_per_change"], 1), "ratio to log2(2m)^2": round(r["ratio_log2sq"], 3),
+        "us per change": round(r["us_per_change"], 2), "visits last / first": round(r["visits_growth"], 2),
     } for r in update_summary(data)]).set_index(["dynamization", "m"])
 
 
