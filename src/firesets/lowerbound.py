@@ -3,6 +3,9 @@
 The arithmetic of the proof of Theorem F.4 (its cost terms and exponents) and the measured per-operation costs of a
 DDFN structure live in :mod:`firesets.analysis.lower_bound`.
 Chapter: ``book/lower_bound.md``.
+
+Slightly over 400 lines: the two reductions (OV -> Z-Max-IP -> DDFN), their instances and the brute-force
+oracles they are checked against stay together, as the chapter reads them.
 """
 from __future__ import annotations
 

@@ -13,6 +13,9 @@ moving by a radius ``R``, ``#{r : <w_r(0), x_i> > b - R}`` (the *envelope*), who
   verdict lines and the one-sentence glue texts.
 
 Chapter: ``book/fire_sets_in_training.md``.
+
+The module is longer than 400 lines because the chapter's three evidence chains (the training runs,
+the width sweep, the proof's envelope) meet in its verdicts; each function is short and tested on its own.
 """
 from __future__ import annotations
 

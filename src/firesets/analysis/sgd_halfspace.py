@@ -1,6 +1,9 @@
 """What the SGD chapter computes: the live exactness check, summaries of the sweep files, and the verdicts.
 
 Chapter: ``book/sgd_halfspace.md``. The sweep files are written by ``python -m firesets.bench --sweep sgd``.
+
+Slightly over 400 lines: one summary and one verdict per sweep file (query, step, fired, update,
+convergence).
 """
 from __future__ import annotations
 
