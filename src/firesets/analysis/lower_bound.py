@@ -63,6 +63,17 @@ def _real_array(v, name: str) -> np.ndarray:
     return arr
 
 
+def _check_mn(m, n):
+    """``m`` and ``n`` as float arrays of values ``>= 1`` (ValueError naming the argument otherwise)."""
+    m = _real_array(m, "m")
+    n = _real_array(n, "n")
+    if np.any(m < 1):
+        raise ValueError("m: expected values >= 1")
+    if np.any(n < 1):
+        raise ValueError("n: expected values >= 1")
+    return m, n
+
+
 def _check_c_eps(c, eps):
     c = _real_array(c, "c")
     eps = _real_array(eps, "eps")
@@ -86,13 +97,8 @@ def proof_cost_terms(m, n, c, eps):
     ``query_term`` (k T), ``update_term_paper`` (m^{3-c} n^{c-eps-1}), ``query_term_paper``
     (m^{2-c} n^{c-eps}), ``budget`` (m^{2-eps}), and the ratios ``update_ratio``, ``query_ratio`` to the budget.
     """
-    m = _real_array(m, "m")
-    n = _real_array(n, "n")
+    m, n = _check_mn(m, n)
     c, eps = _check_c_eps(c, eps)
-    if np.any(m < 1):
-        raise ValueError("m: expected values >= 1")
-    if np.any(n < 1):
-        raise ValueError("n: expected values >= 1")
     k = np.floor(m / n)
     U = m ** (1 - c) * n ** (c - eps)
     T = m ** (1 - c) * n ** (1 + c - eps)
@@ -196,13 +202,8 @@ def proof_excluded_costs(m, n, c, eps):
     ``U <= n m^{-eps}`` and ``T <= n m^{1-eps}``. Returns a dict with ``update``, ``query`` (these two bounds) and
     the theorem's ``update_time``, ``query_time`` (``m^{1-c} n^{c-eps}``, ``m^{1-c} n^{1+c-eps}``), as arrays.
     """
-    m = _real_array(m, "m")
-    n = _real_array(n, "n")
+    m, n = _check_mn(m, n)
     c, eps = _check_c_eps(c, eps)
-    if np.any(m < 1):
-        raise ValueError("m: expected values >= 1")
-    if np.any(n < 1):
-        raise ValueError("n: expected values >= 1")
     return {
         "update": n * m ** (-eps),
         "query": n * m ** (1 - eps),
