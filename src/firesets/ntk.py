@@ -1,7 +1,6 @@
 """The neural tangent kernel of 2NN(m, b): its Gram matrix on the data, lambda, and a learning rate from it."""
 from __future__ import annotations
 
-
 import numpy as np
 from scipy.special import ndtr, owens_t
 
